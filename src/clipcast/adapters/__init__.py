@@ -1,0 +1,1 @@
+"""Adapters: the only code that imports third-party I/O clients."""

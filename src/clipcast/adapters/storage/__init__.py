@@ -1,0 +1,1 @@
+"""Object storage port and its adapters (local disk, S3)."""

@@ -1,0 +1,211 @@
+"""Object storage on local disk: one file per key under a root directory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import stat as stat_mode
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from clipcast.adapters.storage.base import InvalidKey, ObjectInfo, ObjectMissing, check_key
+
+CHUNK = 256 * 1024
+_FALLBACK_TYPE = "application/octet-stream"
+# Content types live in a parallel tree. Its name starts with a dot, which no key segment may,
+# so it can never collide with an object, and listing skips it along with temp files.
+_META = ".meta"
+# A path that is missing, or is a directory where a file was expected, is simply no object.
+_NO_OBJECT = (FileNotFoundError, IsADirectoryError, NotADirectoryError)
+
+
+class LocalStorage:
+    """Stores each object as `root/<key>`, so the CDN route can sendfile it directly."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+
+    def local_path(self, key: str) -> Path:
+        """Where the object for `key` lives (or would live) on disk."""
+        return self._root / check_key(key)
+
+    async def put_file(self, key: str, path: Path, content_type: str) -> None:
+        # Copied rather than hard-linked: with a link, a later edit of the caller's file would
+        # silently change a stored object that clients may already have cached.
+        await self._put(key, content_type, lambda out: _copy_into(path, out))
+
+    async def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
+        await self._put(key, content_type, lambda out: out.write(data))
+
+    async def _put(self, key: str, content_type: str, fill: Callable[[BinaryIO], object]) -> None:
+        dest = self.local_path(key)
+        # The type goes first: once an object is visible, its type is already beside it.
+        await asyncio.to_thread(_write_atomic, self._meta_path(key), content_type.encode())
+        await asyncio.to_thread(_replace_atomic, dest, fill)
+
+    async def stat(self, key: str) -> ObjectInfo | None:
+        path = self.local_path(key)
+        return await asyncio.to_thread(self._stat, key, path)
+
+    def _stat(self, key: str, path: Path) -> ObjectInfo | None:
+        try:
+            st = path.stat()
+        except _NO_OBJECT:
+            return None
+        if not stat_mode.S_ISREG(st.st_mode):
+            return None
+        try:
+            content_type = self._meta_path(key).read_text()
+        except _NO_OBJECT:
+            content_type = _FALLBACK_TYPE  # a file placed by hand, outside put_*
+        return ObjectInfo(
+            size=st.st_size, etag=f'"{st.st_mtime_ns:x}-{st.st_size:x}"', content_type=content_type
+        )
+
+    async def read_range(
+        self, key: str, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[bytes]:
+        _check_range(start, end)
+        f = await asyncio.to_thread(_open_object, key, self.local_path(key))
+        try:
+            await asyncio.to_thread(f.seek, start)
+            left = None if end is None else end - start + 1
+            while left is None or left > 0:
+                chunk = await asyncio.to_thread(f.read, CHUNK if left is None else min(CHUNK, left))
+                if not chunk:
+                    return
+                if left is not None:
+                    left -= len(chunk)
+                yield chunk
+        finally:
+            await asyncio.to_thread(f.close)
+
+    async def get_bytes(self, key: str) -> bytes:
+        return await asyncio.to_thread(_read_all, key, self.local_path(key))
+
+    async def download_file(self, key: str, dest: Path) -> None:
+        await asyncio.to_thread(_download, key, self.local_path(key), dest)
+
+    async def delete_prefix(self, prefix: str) -> int:
+        base = _check_dir_prefix(prefix)
+        return await asyncio.to_thread(self._delete_tree, base)
+
+    def _delete_tree(self, base: str) -> int:
+        keys = _walk_keys(self._root, base)
+        for key in keys:
+            (self._root / key).unlink(missing_ok=True)
+            self._meta_path(key).unlink(missing_ok=True)
+        _remove_empty_dirs(self._root, base)
+        _remove_empty_dirs(self._root / _META, base)
+        return len(keys)
+
+    async def list_keys(self, prefix: str) -> list[str]:
+        if prefix:
+            check_key(prefix.removesuffix("/"))
+        # Walk only the deepest directory the prefix names; filter the rest by string prefix.
+        base = prefix.rpartition("/")[0]
+        keys = await asyncio.to_thread(_walk_keys, self._root, base)
+        return sorted(k for k in keys if k.startswith(prefix))
+
+    async def check(self) -> None:
+        await asyncio.to_thread(self._check)
+
+    def _check(self) -> None:
+        self._root.mkdir(parents=True, exist_ok=True)
+        if not os.access(self._root, os.W_OK | os.X_OK):
+            raise PermissionError(f"media directory is not writable: {self._root}")
+
+    async def close(self) -> None:
+        return None
+
+    def _meta_path(self, key: str) -> Path:
+        return self._root / _META / key
+
+
+def _check_range(start: int, end: int | None) -> None:
+    if start < 0 or (end is not None and end < start):
+        raise ValueError(f"bad byte range {start}..{end}")
+
+
+def _check_dir_prefix(prefix: str) -> str:
+    # Demanding the trailing slash keeps "videos/ab/" from also deleting "videos/abc/…".
+    if not prefix.endswith("/"):
+        raise InvalidKey(f"delete_prefix needs a prefix ending in '/': {prefix!r}")
+    return check_key(prefix.removesuffix("/"))
+
+
+def _open_object(key: str, path: Path) -> BinaryIO:
+    try:
+        return path.open("rb")
+    except _NO_OBJECT as exc:
+        raise ObjectMissing(key) from exc
+
+
+def _read_all(key: str, path: Path) -> bytes:
+    with _open_object(key, path) as f:
+        return f.read()
+
+
+def _download(key: str, src: Path, dest: Path) -> None:
+    with _open_object(key, src) as f:
+        _replace_atomic(dest, lambda out: shutil.copyfileobj(f, out, CHUNK))
+
+
+def _copy_into(src: Path, out: BinaryIO) -> None:
+    with src.open("rb") as f:
+        shutil.copyfileobj(f, out, CHUNK)
+
+
+def _write_atomic(dest: Path, data: bytes) -> None:
+    _replace_atomic(dest, lambda out: out.write(data))
+
+
+def _replace_atomic(dest: Path, fill: Callable[[BinaryIO], object]) -> None:
+    """Write via a temp file in the same directory, so readers see the old or the new object."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    # A leading dot keeps half-written files out of listings; pid+ns keep writers apart.
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+    try:
+        with tmp.open("xb") as out:
+            fill(out)
+            out.flush()
+            # The kernel stamps mtime with a coarse (~ms) clock; an exact stamp keeps the ETag
+            # different when an object is rewritten with the same size in the same tick.
+            now = time.time_ns()
+            os.utime(out.fileno(), ns=(now, now))
+            os.fsync(out.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _walk_keys(root: Path, base: str) -> list[str]:
+    top = root / base if base else root
+    keys = []
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        rel = Path(dirpath).relative_to(root).as_posix()
+        for name in filenames:
+            if not name.startswith("."):
+                keys.append(name if rel == "." else f"{rel}/{name}")
+    return keys
+
+
+def _remove_empty_dirs(root: Path, base: str) -> None:
+    """Remove empty directories under `root/base`, then its parents that became empty."""
+    top = root / base
+    for dirpath, _, _ in os.walk(top, topdown=False):
+        with contextlib.suppress(OSError):  # not empty: a concurrent write, or a skipped file
+            os.rmdir(dirpath)
+    for parent in top.parents:
+        if parent == root or not parent.is_relative_to(root):
+            return
+        try:
+            parent.rmdir()
+        except OSError:
+            return

@@ -1,0 +1,76 @@
+"""Composition root: settings -> adapters. The only place that branches on backend names."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from clipcast.adapters.storage.base import ObjectStorage
+from clipcast.db.session import make_engine, make_sessionmaker
+from clipcast.settings import Settings, StorageBackend
+
+
+@dataclass
+class Adapters:
+    """Everything with I/O that services need, built once per process."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    storage: ObjectStorage
+    secret: bytes
+
+    async def close(self) -> None:
+        await self.storage.close()
+        await self.engine.dispose()
+
+
+def build_storage(settings: Settings) -> ObjectStorage:
+    if settings.storage_backend is StorageBackend.S3:
+        from clipcast.adapters.storage.s3 import S3Storage  # noqa: PLC0415 - boto3 only when chosen
+
+        return S3Storage(
+            endpoint_url=settings.s3_endpoint_url,
+            bucket=settings.s3_bucket,
+            region=settings.s3_region,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key,
+        )
+    from clipcast.adapters.storage.local import LocalStorage  # noqa: PLC0415
+
+    return LocalStorage(settings.media_dir)
+
+
+def load_secret(settings: Settings) -> bytes:
+    """The signing key: from settings, or generated once and kept beside the embedded data."""
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    path = settings.data_dir / "secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_private(path, secrets.token_urlsafe(48))
+    return path.read_text().strip().encode()
+
+
+def _write_private(path: Path, text: str) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text)
+    tmp.chmod(0o600)
+    tmp.replace(path)
+
+
+def build_adapters(settings: Settings) -> Adapters:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    for directory in (settings.upload_dir, settings.work_dir):
+        directory.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url())
+    return Adapters(
+        settings=settings,
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        storage=build_storage(settings),
+        secret=load_secret(settings),
+    )

@@ -1,0 +1,1 @@
+"""The CDN route: clips and playlists from object storage, with caching and signed access."""

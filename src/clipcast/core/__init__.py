@@ -1,0 +1,1 @@
+"""Pure shared kernel: ids, clock, errors, events."""

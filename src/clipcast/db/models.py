@@ -1,0 +1,14 @@
+"""Every table, imported in one place so Alembic and tests see the whole schema."""
+
+from __future__ import annotations
+
+from clipcast.accounts.models import AccessToken, User
+from clipcast.db.base import Base
+from clipcast.jobs.models import Job
+from clipcast.outbox.models import OutboxEvent
+from clipcast.uploads.models import Upload
+from clipcast.videos.models import Clip, Rendition, Video
+
+metadata = Base.metadata
+
+__all__ = ["AccessToken", "Clip", "Job", "OutboxEvent", "Rendition", "Upload", "User", "Video", "metadata"]

@@ -1,0 +1,73 @@
+"""Settings: the only reader of CLIPCAST_* environment variables."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class StorageBackend(StrEnum):
+    LOCAL = "local"
+    S3 = "s3"
+
+
+class Settings(BaseSettings):
+    """Every knob of a clipcast process; defaults give the embedded mode."""
+
+    model_config = SettingsConfigDict(env_prefix="CLIPCAST_", extra="ignore")
+
+    data_dir: Path = Path("./clipcast-data")
+    database_url: str = ""  # empty: SQLite file in data_dir
+    secret_key: str = ""  # empty: generated once and kept in data_dir/secret.key
+    public_url: str = ""  # empty: links are relative to the host the caller used
+    cookie_secure: bool = False  # set true behind HTTPS
+
+    storage_backend: StorageBackend = StorageBackend.LOCAL
+    s3_endpoint_url: str = ""
+    s3_bucket: str = "clipcast"
+    s3_region: str = "us-east-1"
+    s3_access_key: str = "clipcast"
+    s3_secret_key: str = "clipcast"  # noqa: S105 - SeaweedFS default accepts any pair
+
+    # Uploads and untrusted media caps.
+    max_upload_bytes: int = 8 * 1024**3
+    upload_expiry_seconds: int = 24 * 3600
+    max_width: int = 7680
+    max_height: int = 4320
+    max_pixels: int = 7680 * 4320
+    max_duration_seconds: float = 6 * 3600
+    max_fps: float = 240.0
+    max_streams: int = 8
+    probe_timeout_seconds: float = 30.0
+    ffmpeg_stall_seconds: float = 60.0  # no progress this long: the run is killed
+
+    # Transcoding.
+    ladder: list[int] = Field(default_factory=lambda: [1080, 720, 480, 360, 240])
+    x264_preset: str = "veryfast"
+    clip_seconds: int = 2
+    worker_poll_seconds: float = 0.5
+    job_lease_seconds: float = 120.0
+    run_workers: bool = True  # `serve` runs the transcode worker in-process
+
+    playback_token_seconds: int = 6 * 3600
+    access_token_days: int = 30
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'clipcast.db').resolve()}"
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def work_dir(self) -> Path:
+        return self.data_dir / "work"

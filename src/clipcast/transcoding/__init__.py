@@ -1,0 +1,1 @@
+"""Transcoding: probe, ladder, ffmpeg runs, publishing renditions, the worker loop."""

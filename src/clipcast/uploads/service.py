@@ -1,0 +1,239 @@
+"""Use cases of uploads: create (with the video row), append bytes, finish, terminate, expire."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from clipcast.adapters.storage.base import ObjectStorage
+from clipcast.core.errors import ClipcastError, Conflict, InvalidInput, NotFound, TooLarge
+from clipcast.core.ids import new_id
+from clipcast.jobs.queue import JobKind, enqueue
+from clipcast.uploads.models import Upload
+from clipcast.videos.chain import source_key
+from clipcast.videos.lifecycle import VideoState, Visibility, check_transition
+from clipcast.videos.models import Video
+
+
+class Locked(ClipcastError):
+    status = 423
+    code = "upload_locked"
+
+
+def part_path(upload_dir: Path, upload_id: uuid.UUID) -> Path:
+    return upload_dir / f"{upload_id}.part"
+
+
+def _video_fields(meta: dict[str, str]) -> dict[str, str]:
+    filename = meta.get("filename", "")[:255]
+    title = (meta.get("title") or Path(filename).stem or "Untitled").strip()[:200]
+    visibility = meta.get("visibility", Visibility.PUBLIC)
+    if visibility not in set(Visibility):
+        raise InvalidInput("visibility is public, unlisted or private.", code="bad_visibility")
+    return {
+        "filename": filename,
+        "title": title or "Untitled",
+        "description": meta.get("description", "")[:10_000],
+        "visibility": visibility,
+    }
+
+
+async def create_upload(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    upload_dir: Path,
+    owner_id: uuid.UUID,
+    length: int,
+    meta: dict[str, str],
+    max_bytes: int,
+    expiry: timedelta,
+    now: datetime,
+) -> Upload:
+    """A video row in `uploading` and its upload, sharing one id."""
+    if length > max_bytes:
+        raise TooLarge(f"The file is larger than the limit of {max_bytes} bytes.")
+    if length == 0:
+        raise InvalidInput("The file is empty.", code="empty_upload")
+    fields = _video_fields(meta)
+    video_id = new_id()
+    part_path(upload_dir, video_id).touch()
+    upload = Upload(
+        id=video_id, owner_id=owner_id, length=length, offset=0, meta=meta,
+        created_at=now, expires_at=now + expiry,
+    )
+    async with sessions() as session:
+        session.add(
+            Video(
+                id=video_id, owner_id=owner_id, created_at=now, updated_at=now,
+                state=VideoState.UPLOADING, progress=0, playable=False, thumbnails={}, **fields,
+            )
+        )
+        await session.flush()
+        session.add(upload)
+        await session.commit()
+    return upload
+
+
+async def get_upload(
+    *, sessions: async_sessionmaker[AsyncSession], upload_id: uuid.UUID, owner_id: uuid.UUID,
+    now: datetime,
+) -> Upload:
+    """The caller's live upload; another user's or an expired one is NotFound."""
+    async with sessions() as session:
+        upload = await session.get(Upload, upload_id)
+    if upload is None or upload.owner_id != owner_id:
+        raise NotFound("No such upload.", code="upload_not_found")
+    if upload.completed_at is None and upload.expires_at <= now:
+        raise NotFound("This upload has expired.", code="upload_expired")
+    return upload
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[int]:
+    """One writer per upload, across processes sharing the upload dir."""
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Locked("Another request is writing to this upload.") from None
+        yield fd
+    finally:
+        os.close(fd)
+
+
+async def append(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    upload: Upload,
+    upload_dir: Path,
+    offset: int,
+    declared_length: int | None,
+    body: AsyncIterator[bytes],
+) -> int:
+    """Write the body at `offset`; returns the new offset. A wrong offset or an overrun changes nothing."""
+    if upload.completed_at is not None or offset != upload.offset:
+        raise Conflict(f"Upload-Offset is {upload.offset}, not {offset}.", code="offset_mismatch")
+    room = upload.length - offset
+    if declared_length is not None and declared_length > room:
+        raise TooLarge(f"The body is past Upload-Length: only {room} more bytes fit.")
+    with _exclusive(part_path(upload_dir, upload.id)) as fd:
+        # Bytes past the recorded offset are from a request that died before it was counted.
+        await asyncio.to_thread(os.ftruncate, fd, offset)
+        written = await _write_body(fd, offset, room, body)
+        await asyncio.to_thread(os.fsync, fd)
+    return await _record_offset(sessions, upload.id, offset, offset + written)
+
+
+async def _write_body(fd: int, offset: int, room: int, body: AsyncIterator[bytes]) -> int:
+    """Bytes that arrived before a dropped connection are kept: the body simply ends (tus)."""
+    written = 0
+    async for chunk in body:
+        if written + len(chunk) > room:
+            await asyncio.to_thread(os.ftruncate, fd, offset)
+            raise TooLarge(f"The body is past Upload-Length: only {room} more bytes fit.")
+        await asyncio.to_thread(os.pwrite, fd, chunk, offset + written)
+        written += len(chunk)
+    return written
+
+
+async def _record_offset(
+    sessions: async_sessionmaker[AsyncSession], upload_id: uuid.UUID, old: int, new: int
+) -> int:
+    async with sessions() as session:
+        upload = await session.get(Upload, upload_id, with_for_update=True)
+        if upload is None or upload.offset != old:
+            raise Conflict("The upload changed while this request wrote to it.")
+        upload.offset = new
+        await session.commit()
+    return new
+
+
+async def finish_if_complete(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    storage: ObjectStorage,
+    upload_dir: Path,
+    upload_id: uuid.UUID,
+    now: datetime,
+) -> bool:
+    """Once every byte is in: store the source, move the video to processing, queue the job.
+
+    Idempotent: a HEAD after a crash between storing and committing finishes the work.
+    """
+    async with sessions() as session:
+        upload = await session.get(Upload, upload_id)
+    if upload is None or upload.offset != upload.length or upload.completed_at is not None:
+        return False
+    path = part_path(upload_dir, upload_id)
+    await storage.put_file(source_key(upload_id), path, "application/octet-stream")
+    async with sessions() as session:
+        upload = await session.get(Upload, upload_id, with_for_update=True)
+        video = await session.get(Video, upload_id, with_for_update=True)
+        if upload is None or video is None or upload.completed_at is not None:
+            return False
+        check_transition(VideoState(video.state), VideoState.PROCESSING)
+        upload.completed_at = now
+        video.state = VideoState.PROCESSING
+        video.updated_at = now
+        enqueue(session, JobKind.TRANSCODE, upload_id, now)
+        await session.commit()
+    path.unlink(missing_ok=True)
+    return True
+
+
+async def terminate(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    upload_dir: Path,
+    upload: Upload,
+) -> None:
+    """tus termination: the upload and its unfinished video are gone."""
+    if upload.completed_at is not None:
+        raise Conflict("This upload is finished; delete the video instead.", code="upload_done")
+    async with sessions() as session:
+        video = await session.get(Video, upload.id)
+        if video is not None:
+            await session.delete(video)  # the upload row cascades
+        await session.commit()
+    part_path(upload_dir, upload.id).unlink(missing_ok=True)
+
+
+async def expire_uploads(
+    *, sessions: async_sessionmaker[AsyncSession], upload_dir: Path, now: datetime
+) -> int:
+    """Remove unfinished uploads past their expiry, with their videos and partial files."""
+    async with sessions() as session:
+        stale = list(
+            await session.scalars(
+                select(Upload).where(Upload.completed_at.is_(None), Upload.expires_at <= now)
+            )
+        )
+        for upload in stale:
+            video = await session.get(Video, upload.id)
+            if video is not None:
+                await session.delete(video)
+        await session.commit()
+    for upload in stale:
+        part_path(upload_dir, upload.id).unlink(missing_ok=True)
+    return len(stale)
+
+
+async def unfinished_complete_uploads(
+    *, sessions: async_sessionmaker[AsyncSession]
+) -> list[uuid.UUID]:
+    """Uploads with every byte in but not yet handed on (a crash in between)."""
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(Upload.id).where(Upload.completed_at.is_(None), Upload.offset == Upload.length)
+        )
+        return list(rows)

@@ -1,0 +1,1 @@
+"""Videos: metadata, renditions, the clip chain, listings."""

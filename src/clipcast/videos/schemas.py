@@ -1,0 +1,87 @@
+"""API shapes of videos and clips."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from clipcast.videos.lifecycle import VideoState, Visibility
+
+
+class OwnerOut(BaseModel):
+    id: uuid.UUID
+    username: str
+
+
+class RenditionOut(BaseModel):
+    resolution: int
+    width: int
+    height: int
+    bandwidth: int
+
+
+class PlaybackOut(BaseModel):
+    hls: str | None
+    expires_at: datetime | None = None
+
+
+class VideoOut(BaseModel):
+    id: uuid.UUID
+    owner: OwnerOut
+    title: str
+    description: str
+    created_at: datetime
+    updated_at: datetime
+    duration: float | None
+    state: VideoState
+    progress: int
+    playable: bool
+    visibility: Visibility
+    failure_reason: str | None
+    width: int | None
+    height: int | None
+    renditions: list[RenditionOut]
+    thumbnails: dict[str, Any]
+    playback: PlaybackOut
+
+
+class VideoPage(BaseModel):
+    items: list[VideoOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class VideoPatch(BaseModel):
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=10_000)
+    visibility: Visibility | None = None
+
+
+class NextClipOut(BaseModel):
+    id: uuid.UUID
+    index: int
+    url: str
+
+
+class ClipOut(BaseModel):
+    id: uuid.UUID
+    index: int
+    resolution: int
+    offset: float
+    duration: float
+    byte_size: int
+    url: str
+    next: list[NextClipOut]
+
+
+class ClipChainOut(BaseModel):
+    video_id: uuid.UUID
+    resolution: int
+    init_url: str
+    total_clips: int
+    clips: list[ClipOut]
+    next_start: int | None

@@ -1,0 +1,1 @@
+"""The web layer: FastAPI app, dependencies, error mapping, pages."""

@@ -1,0 +1,69 @@
+"""The FastAPI application: API routes, CDN route, pages, and (in `serve`) the workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from clipcast import __version__
+from clipcast.accounts.api import router as auth_router
+from clipcast.bootstrap import Adapters, build_adapters
+from clipcast.cdn.api import router as cdn_router
+from clipcast.settings import Settings
+from clipcast.uploads.api import router as uploads_router
+from clipcast.videos.api import router as videos_router
+from clipcast.web.errors import install_error_handlers
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(
+    settings: Settings | None = None,
+    adapters: Adapters | None = None,
+    *,
+    run_workers: bool | None = None,
+) -> FastAPI:
+    """Build the app; adapters are made at start-up unless given (tests pass their own)."""
+    settings = settings or (adapters.settings if adapters else Settings())
+    workers = settings.run_workers if run_workers is None else run_workers
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = adapters is None
+        app.state.adapters = adapters or build_adapters(settings)
+        background: list[asyncio.Task[None]] = []
+        if workers:
+            from clipcast.transcoding.worker import run_worker  # noqa: PLC0415
+
+            background.append(asyncio.create_task(run_worker(app.state.adapters)))
+        try:
+            yield
+        finally:
+            for task in background:
+                task.cancel()
+            for task in background:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if owned:
+                await app.state.adapters.close()
+
+    app = FastAPI(title="clipcast", version=__version__, lifespan=lifespan)
+    install_error_handlers(app)
+    app.include_router(auth_router)
+    app.include_router(uploads_router)
+    app.include_router(videos_router)
+    app.include_router(cdn_router)
+    _include_pages(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+def _include_pages(app: FastAPI) -> None:
+    from clipcast.web.pages import router as pages_router  # noqa: PLC0415
+
+    app.include_router(pages_router)
