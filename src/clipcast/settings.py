@@ -71,3 +71,7 @@ class Settings(BaseSettings):
     @property
     def work_dir(self) -> Path:
         return self.data_dir / "work"
+
+    # The command-line client (`clipcast upload`, `clipcast videos ls`).
+    server_url: str = "http://127.0.0.1:8000"
+    api_token: str = ""

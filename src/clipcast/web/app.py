@@ -64,6 +64,8 @@ def create_app(
 
 
 def _include_pages(app: FastAPI) -> None:
-    from clipcast.web.pages import router as pages_router  # noqa: PLC0415
-
+    try:  # TEMP-UNTIL-PAGES
+        from clipcast.web.pages import router as pages_router  # noqa: PLC0415
+    except ModuleNotFoundError:  # TEMP-UNTIL-PAGES
+        return  # TEMP-UNTIL-PAGES
     app.include_router(pages_router)
