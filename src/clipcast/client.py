@@ -45,11 +45,14 @@ def upload(
     tus = tus_client.TusClient(
         f"{server.rstrip('/')}/api/v1/uploads", headers={"Authorization": f"Bearer {token}"}
     )
-    uploader = tus.uploader(str(path), chunk_size=CHUNK, metadata=metadata, retries=3, retry_delay=1)
     total = path.stat().st_size
-    while uploader.offset < total:
-        uploader.upload_chunk()
-        on_progress(uploader.offset, total)
+    with path.open("rb") as stream:
+        uploader = tus.uploader(
+            file_stream=stream, chunk_size=CHUNK, metadata=metadata, retries=3, retry_delay=1
+        )
+        while uploader.offset < total:
+            uploader.upload_chunk()
+            on_progress(uploader.offset, total)
     return str(uploader.url).rstrip("/").rsplit("/", 1)[-1]
 
 

@@ -82,7 +82,7 @@ async def _pipeline(adapters: Adapters, video_id: uuid.UUID, work_dir: Path) -> 
     await _record_probe(adapters, video_id, probe)
     rungs = build_ladder(
         width=probe.width, height=probe.height, has_video=probe.has_video,
-        has_audio=probe.has_audio, ladder=settings.ladder,
+        has_audio=probe.has_audio, ladder=settings.ladder, fps=probe.fps or 30.0,
     )
     done = await published_resolutions(adapters.sessions, video_id)
     batches = [b for b in ([rungs[0]], rungs[1:]) if b]
@@ -111,6 +111,7 @@ async def _encode_and_publish(
         source, probe, rungs, out_dir,
         preset=settings.x264_preset,
         stall_seconds=settings.ffmpeg_stall_seconds,
+        clip_seconds=settings.clip_seconds,
         on_progress=_progress_writer(adapters, video_id, lambda f: plan.during(batch, f)),
     )
     for enc in encoded:
