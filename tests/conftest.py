@@ -18,7 +18,16 @@ from clipcast.db.migrate import upgrade
 from clipcast.db.models import metadata
 from clipcast.settings import Settings
 from clipcast.web.app import create_app
+from tests.seaweedfs import SeaweedFS, seaweedfs_fixture
 from tests.services import POSTGRES_ADMIN_URL, POSTGRES_HOST, POSTGRES_PORT, reachable, require
+
+# One SeaweedFS (real S3) per test session, started on first use.
+seaweedfs = seaweedfs_fixture()
+
+
+@pytest.fixture(scope="session")
+def seaweedfs_s3_url(seaweedfs: SeaweedFS) -> str:
+    return seaweedfs.s3_url
 
 
 @pytest.fixture(scope="session")
@@ -47,9 +56,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         url = f"sqlite+aiosqlite:///{tmp_path / 'clipcast.db'}"
         upgrade(url)
         return url
-    url: str = request.getfixturevalue("postgres_url")
-    asyncio.run(_truncate_all(url))
-    return url
+    pg_url: str = request.getfixturevalue("database_url_postgres")
+    return pg_url
+
+
+@pytest.fixture
+def database_url_postgres(postgres_url: str) -> str:
+    """The session's PostgreSQL database, emptied for this test."""
+    asyncio.run(_truncate_all(postgres_url))
+    return postgres_url
 
 
 async def _truncate_all(url: str) -> None:

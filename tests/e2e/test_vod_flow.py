@@ -16,6 +16,7 @@ import pytest
 from clipcast import client
 from tests.e2e.server import running_server
 from tests.media import make_video
+from tests.seaweedfs import SeaweedFS
 
 pytestmark = pytest.mark.slow
 
@@ -59,10 +60,27 @@ def _starts_with_keyframe(init: bytes, clip: bytes) -> bool:
         return bool(first.is_keyframe)
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Any:
-    with running_server(tmp_path / "data", {"CLIPCAST_LADDER": "[360,240]"}) as url:
+@pytest.fixture(params=["embedded", "scaled"])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """Embedded: SQLite + local disk. Scaled: PostgreSQL + S3 on SeaweedFS, same code."""
+    env = {"CLIPCAST_LADDER": "[360,240]"}
+    if request.param == "scaled":
+        weed: SeaweedFS = request.getfixturevalue("seaweedfs")
+        bucket = request.getfixturevalue("s3_bucket")
+        env |= {
+            "CLIPCAST_DATABASE_URL": request.getfixturevalue("database_url_postgres"),
+            "CLIPCAST_STORAGE_BACKEND": "s3",
+            "CLIPCAST_S3_ENDPOINT_URL": weed.s3_url,
+            "CLIPCAST_S3_BUCKET": bucket,
+        }
+    with running_server(tmp_path / "data", env) as url:
         yield url
+
+
+@pytest.fixture
+def s3_bucket(seaweedfs: SeaweedFS) -> Any:
+    with seaweedfs.temporary_bucket("e2e") as bucket:
+        yield bucket
 
 
 def test_upload_with_tus_client_then_ffmpeg_plays_hls_back(server: str, tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = adapters is None
         app.state.adapters = adapters or build_adapters(settings)
+        await app.state.adapters.storage.check()  # fail fast; S3 creates its bucket here
         background: list[asyncio.Task[None]] = []
         if workers:
             from clipcast.transcoding.worker import run_worker  # noqa: PLC0415

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Protocol
 
 # Keys are built from server ids only; this guard makes a slip loud instead of a traversal.
-_KEY = re.compile(r"^[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)*$")
+# fullmatch, not match: "$" would also accept a trailing newline.
+_KEY = re.compile(r"[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)*")
 
 
 class InvalidKey(ValueError):
@@ -22,9 +23,15 @@ class ObjectMissing(KeyError):
 
 def check_key(key: str) -> str:
     """Return `key` if it is a safe object key, else raise InvalidKey."""
-    if not _KEY.match(key) or ".." in key or len(key) > 512:
+    if not _KEY.fullmatch(key) or ".." in key or len(key) > 512:
         raise InvalidKey(key)
     return key
+
+
+def check_range(start: int, end: int | None) -> None:
+    """Raise ValueError unless start..end (inclusive, None = to the end) is a byte range."""
+    if start < 0 or (end is not None and end < start):
+        raise ValueError(f"bad byte range {start}..{end}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,19 +12,25 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from clipcast.adapters.storage.base import InvalidKey, ObjectInfo, ObjectMissing, check_key
+from clipcast.adapters.storage.base import (
+    InvalidKey,
+    ObjectInfo,
+    ObjectMissing,
+    check_key,
+    check_range,
+)
 
 CHUNK = 256 * 1024
 _FALLBACK_TYPE = "application/octet-stream"
 # Content types live in a parallel tree. Its name starts with a dot, which no key segment may,
-# so it can never collide with an object, and listing skips it along with temp files.
+# so it never collides with an object; listings skip it along with temp files.
 _META = ".meta"
-# A path that is missing, or is a directory where a file was expected, is simply no object.
+# A path that is missing, or a directory where a file was expected, is simply no object.
 _NO_OBJECT = (FileNotFoundError, IsADirectoryError, NotADirectoryError)
 
 
 class LocalStorage:
-    """Stores each object as `root/<key>`, so the CDN route can sendfile it directly."""
+    """Stores each object as the file `root/<key>`, so the CDN route can sendfile it."""
 
     def __init__(self, root: Path) -> None:
         self._root = root
@@ -34,22 +40,24 @@ class LocalStorage:
         return self._root / check_key(key)
 
     async def put_file(self, key: str, path: Path, content_type: str) -> None:
-        # Copied rather than hard-linked: with a link, a later edit of the caller's file would
-        # silently change a stored object that clients may already have cached.
-        await self._put(key, content_type, lambda out: _copy_into(path, out))
+        # A copy, not a hard link: with a link, a later edit of the caller's file would change
+        # an object that clients may already have cached under its ETag.
+        await self._put(key, content_type, lambda tmp: shutil.copyfile(path, tmp))
 
     async def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
-        await self._put(key, content_type, lambda out: out.write(data))
+        await self._put(key, content_type, lambda tmp: tmp.write_bytes(data))
 
-    async def _put(self, key: str, content_type: str, fill: Callable[[BinaryIO], object]) -> None:
+    async def _put(self, key: str, content_type: str, fill: Callable[[Path], object]) -> None:
         dest = self.local_path(key)
         # The type goes first: once an object is visible, its type is already beside it.
-        await asyncio.to_thread(_write_atomic, self._meta_path(key), content_type.encode())
+        meta = content_type.encode()
+        await asyncio.to_thread(
+            _replace_atomic, self._meta_path(key), lambda t: t.write_bytes(meta)
+        )
         await asyncio.to_thread(_replace_atomic, dest, fill)
 
     async def stat(self, key: str) -> ObjectInfo | None:
-        path = self.local_path(key)
-        return await asyncio.to_thread(self._stat, key, path)
+        return await asyncio.to_thread(self._stat, key, self.local_path(key))
 
     def _stat(self, key: str, path: Path) -> ObjectInfo | None:
         try:
@@ -61,15 +69,14 @@ class LocalStorage:
         try:
             content_type = self._meta_path(key).read_text()
         except _NO_OBJECT:
-            content_type = _FALLBACK_TYPE  # a file placed by hand, outside put_*
-        return ObjectInfo(
-            size=st.st_size, etag=f'"{st.st_mtime_ns:x}-{st.st_size:x}"', content_type=content_type
-        )
+            content_type = _FALLBACK_TYPE  # a file placed by hand, not through put_*
+        etag = f'"{st.st_mtime_ns:x}-{st.st_size:x}"'
+        return ObjectInfo(size=st.st_size, etag=etag, content_type=content_type)
 
     async def read_range(
         self, key: str, start: int = 0, end: int | None = None
     ) -> AsyncIterator[bytes]:
-        _check_range(start, end)
+        check_range(start, end)
         f = await asyncio.to_thread(_open_object, key, self.local_path(key))
         try:
             await asyncio.to_thread(f.seek, start)
@@ -88,10 +95,14 @@ class LocalStorage:
         return await asyncio.to_thread(_read_all, key, self.local_path(key))
 
     async def download_file(self, key: str, dest: Path) -> None:
-        await asyncio.to_thread(_download, key, self.local_path(key), dest)
+        src = self.local_path(key)
+        await asyncio.to_thread(_replace_atomic, dest, lambda tmp: _copy_object(key, src, tmp))
 
     async def delete_prefix(self, prefix: str) -> int:
-        base = _check_dir_prefix(prefix)
+        # Demanding the trailing slash keeps "videos/ab/" from also deleting "videos/abc/…".
+        if not prefix.endswith("/"):
+            raise InvalidKey(f"delete_prefix needs a prefix ending in '/': {prefix!r}")
+        base = check_key(prefix.removesuffix("/"))
         return await asyncio.to_thread(self._delete_tree, base)
 
     def _delete_tree(self, base: str) -> int:
@@ -107,8 +118,7 @@ class LocalStorage:
         if prefix:
             check_key(prefix.removesuffix("/"))
         # Walk only the deepest directory the prefix names; filter the rest by string prefix.
-        base = prefix.rpartition("/")[0]
-        keys = await asyncio.to_thread(_walk_keys, self._root, base)
+        keys = await asyncio.to_thread(_walk_keys, self._root, prefix.rpartition("/")[0])
         return sorted(k for k in keys if k.startswith(prefix))
 
     async def check(self) -> None:
@@ -126,18 +136,6 @@ class LocalStorage:
         return self._root / _META / key
 
 
-def _check_range(start: int, end: int | None) -> None:
-    if start < 0 or (end is not None and end < start):
-        raise ValueError(f"bad byte range {start}..{end}")
-
-
-def _check_dir_prefix(prefix: str) -> str:
-    # Demanding the trailing slash keeps "videos/ab/" from also deleting "videos/abc/…".
-    if not prefix.endswith("/"):
-        raise InvalidKey(f"delete_prefix needs a prefix ending in '/': {prefix!r}")
-    return check_key(prefix.removesuffix("/"))
-
-
 def _open_object(key: str, path: Path) -> BinaryIO:
     try:
         return path.open("rb")
@@ -150,34 +148,29 @@ def _read_all(key: str, path: Path) -> bytes:
         return f.read()
 
 
-def _download(key: str, src: Path, dest: Path) -> None:
-    with _open_object(key, src) as f:
-        _replace_atomic(dest, lambda out: shutil.copyfileobj(f, out, CHUNK))
+def _copy_object(key: str, src: Path, tmp: Path) -> None:
+    try:
+        shutil.copyfile(src, tmp)
+    except _NO_OBJECT as exc:
+        raise ObjectMissing(key) from exc
 
 
-def _copy_into(src: Path, out: BinaryIO) -> None:
-    with src.open("rb") as f:
-        shutil.copyfileobj(f, out, CHUNK)
-
-
-def _write_atomic(dest: Path, data: bytes) -> None:
-    _replace_atomic(dest, lambda out: out.write(data))
-
-
-def _replace_atomic(dest: Path, fill: Callable[[BinaryIO], object]) -> None:
-    """Write via a temp file in the same directory, so readers see the old or the new object."""
+def _replace_atomic(dest: Path, fill: Callable[[Path], object]) -> None:
+    """Let `fill` write a temp file beside `dest`, then swap it in: readers see old or new."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    # A leading dot keeps half-written files out of listings; pid+ns keep writers apart.
+    # A leading dot keeps half-written files out of listings; pid + clock keep writers apart.
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
     try:
-        with tmp.open("xb") as out:
-            fill(out)
-            out.flush()
-            # The kernel stamps mtime with a coarse (~ms) clock; an exact stamp keeps the ETag
-            # different when an object is rewritten with the same size in the same tick.
+        fill(tmp)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            # The kernel stamps mtime from a coarse (~ms) clock; an exact stamp keeps the ETag
+            # different when an object is rewritten with the same size within one tick.
             now = time.time_ns()
-            os.utime(out.fileno(), ns=(now, now))
-            os.fsync(out.fileno())
+            os.utime(fd, ns=(now, now))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, dest)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -185,14 +178,11 @@ def _replace_atomic(dest: Path, fill: Callable[[BinaryIO], object]) -> None:
 
 
 def _walk_keys(root: Path, base: str) -> list[str]:
-    top = root / base if base else root
     keys = []
-    for dirpath, dirnames, filenames in os.walk(top):
+    for dirpath, dirnames, filenames in os.walk(root / base):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         rel = Path(dirpath).relative_to(root).as_posix()
-        for name in filenames:
-            if not name.startswith("."):
-                keys.append(name if rel == "." else f"{rel}/{name}")
+        keys += [n if rel == "." else f"{rel}/{n}" for n in filenames if not n.startswith(".")]
     return keys
 
 

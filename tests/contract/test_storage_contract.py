@@ -1,0 +1,292 @@
+"""The ObjectStorage contract: every adapter (local disk, S3 on SeaweedFS) behaves the same."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from clipcast.adapters.storage.base import InvalidKey, ObjectMissing, ObjectStorage
+from clipcast.adapters.storage.local import LocalStorage
+from clipcast.adapters.storage.s3 import S3Storage
+from tests.seaweedfs import SeaweedFS
+
+SEGMENT = "video/iso.segment"
+PLAYLIST = "application/vnd.apple.mpegurl"
+
+
+@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.seaweedfs)])
+async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[ObjectStorage]:
+    """A fresh, empty store per test: its own directory, or its own bucket."""
+    if request.param == "local":
+        local = LocalStorage(tmp_path / "media")
+        await local.check()
+        yield local
+        return
+    server: SeaweedFS = request.getfixturevalue("seaweedfs")
+    with server.temporary_bucket("contract") as bucket:
+        s3 = S3Storage(
+            endpoint_url=server.s3_url,
+            bucket=bucket,
+            region=server.region,
+            access_key=server.access_key,
+            secret_key=server.secret_key,
+        )
+        await s3.check()
+        yield s3
+        await s3.close()
+
+
+async def read(storage: ObjectStorage, key: str, start: int = 0, end: int | None = None) -> bytes:
+    return b"".join([chunk async for chunk in storage.read_range(key, start, end)])
+
+
+async def test_put_bytes_then_get_bytes_returns_the_same_bytes(storage: ObjectStorage) -> None:
+    await storage.put_bytes("videos/v1/master.m3u8", b"#EXTM3U\n", PLAYLIST)
+
+    assert await storage.get_bytes("videos/v1/master.m3u8") == b"#EXTM3U\n"
+
+
+async def test_put_file_stores_the_file_contents(storage: ObjectStorage, tmp_path: Path) -> None:
+    source = tmp_path / "seg.m4s"
+    source.write_bytes(b"segment bytes")
+
+    await storage.put_file("videos/v1/360/seg-00001.m4s", source, SEGMENT)
+
+    assert await storage.get_bytes("videos/v1/360/seg-00001.m4s") == b"segment bytes"
+    assert source.read_bytes() == b"segment bytes"
+
+
+async def test_stat_of_a_missing_key_is_none(storage: ObjectStorage) -> None:
+    assert await storage.stat("videos/nothing/here.m4s") is None
+
+
+async def test_a_prefix_of_stored_keys_is_not_an_object(storage: ObjectStorage) -> None:
+    await storage.put_bytes("videos/v1/360/seg-1.m4s", b"x", SEGMENT)
+
+    assert await storage.stat("videos/v1") is None
+    assert await storage.stat("videos/v1/360") is None
+    assert await storage.list_keys("videos/") == ["videos/v1/360/seg-1.m4s"]
+
+
+async def test_stat_reports_size_and_the_content_type_given_at_put(
+    storage: ObjectStorage, tmp_path: Path
+) -> None:
+    source = tmp_path / "poster"
+    source.write_bytes(b"x" * 1234)
+    await storage.put_bytes("videos/v1/subs.vtt", b"WEBVTT\n", "text/vtt")
+    await storage.put_file("videos/v1/poster.jpg", source, "image/jpeg")
+
+    vtt = await storage.stat("videos/v1/subs.vtt")
+    jpg = await storage.stat("videos/v1/poster.jpg")
+
+    assert vtt is not None
+    assert (vtt.size, vtt.content_type) == (7, "text/vtt")
+    assert jpg is not None
+    assert (jpg.size, jpg.content_type) == (1234, "image/jpeg")
+    assert vtt.etag.strip('"')
+
+
+async def test_etag_changes_when_content_changes(storage: ObjectStorage) -> None:
+    await storage.put_bytes("videos/v1/index.m3u8", b"version-1", PLAYLIST)
+    before = await storage.stat("videos/v1/index.m3u8")
+    await storage.put_bytes("videos/v1/index.m3u8", b"version-2", PLAYLIST)  # same size
+    after = await storage.stat("videos/v1/index.m3u8")
+
+    assert before is not None
+    assert after is not None
+    assert before.etag != after.etag
+
+
+async def test_etag_is_stable_while_the_object_is_unchanged(storage: ObjectStorage) -> None:
+    await storage.put_bytes("videos/v1/index.m3u8", b"version-1", PLAYLIST)
+
+    first = await storage.stat("videos/v1/index.m3u8")
+    second = await storage.stat("videos/v1/index.m3u8")
+
+    assert first == second
+
+
+async def test_overwriting_a_key_replaces_content_and_type(storage: ObjectStorage) -> None:
+    await storage.put_bytes("videos/v1/thumb", b"old and longer", "image/jpeg")
+    await storage.put_bytes("videos/v1/thumb", b"new", "image/webp")
+
+    info = await storage.stat("videos/v1/thumb")
+
+    assert await storage.get_bytes("videos/v1/thumb") == b"new"
+    assert info is not None
+    assert (info.size, info.content_type) == (3, "image/webp")
+    assert await storage.list_keys("videos/v1/") == ["videos/v1/thumb"]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (0, None, b"0123456789"),
+        (0, 9, b"0123456789"),
+        (2, 5, b"2345"),
+        (7, None, b"789"),
+        (9, 9, b"9"),
+        (4, 100, b"456789"),
+        (10, None, b""),
+    ],
+    ids=["whole", "whole-explicit", "middle", "to-end", "last-byte", "end-past-size", "at-size"],
+)
+async def test_read_range_returns_bytes_start_to_end_inclusive(
+    storage: ObjectStorage, start: int, end: int | None, expected: bytes
+) -> None:
+    await storage.put_bytes("videos/v1/seg.m4s", b"0123456789", SEGMENT)
+
+    assert await read(storage, "videos/v1/seg.m4s", start, end) == expected
+
+
+async def test_an_empty_object_round_trips(storage: ObjectStorage) -> None:
+    await storage.put_bytes("videos/v1/empty", b"", "text/plain")
+
+    info = await storage.stat("videos/v1/empty")
+
+    assert info is not None
+    assert info.size == 0
+    assert await storage.get_bytes("videos/v1/empty") == b""
+    assert await read(storage, "videos/v1/empty") == b""
+
+
+async def _get_bytes(storage: ObjectStorage, key: str, _: Path) -> None:
+    await storage.get_bytes(key)
+
+
+async def _read_range(storage: ObjectStorage, key: str, _: Path) -> None:
+    await read(storage, key)
+
+
+async def _download(storage: ObjectStorage, key: str, tmp_path: Path) -> None:
+    await storage.download_file(key, tmp_path / "out")
+
+
+Operation = Callable[[ObjectStorage, str, Path], Awaitable[object]]
+
+
+@pytest.mark.parametrize("operation", [_get_bytes, _read_range, _download])
+async def test_reading_a_missing_key_raises_object_missing(
+    storage: ObjectStorage, tmp_path: Path, operation: Operation
+) -> None:
+    await storage.put_bytes("videos/v1/present", b"x", "text/plain")
+
+    with pytest.raises(ObjectMissing):
+        await operation(storage, "videos/v1/absent", tmp_path)
+    with pytest.raises(ObjectMissing):
+        await operation(storage, "videos/v1", tmp_path)  # a "directory", not an object
+    assert not (tmp_path / "out").exists()
+
+
+async def test_download_file_copies_the_object_to_a_local_file(
+    storage: ObjectStorage, tmp_path: Path
+) -> None:
+    await storage.put_bytes("uploads/u1/source", b"original upload", "application/octet-stream")
+    dest = tmp_path / "work" / "source.mp4"
+    dest.parent.mkdir()
+
+    await storage.download_file("uploads/u1/source", dest)
+
+    assert dest.read_bytes() == b"original upload"
+
+
+async def test_delete_prefix_deletes_only_that_prefix_and_counts(storage: ObjectStorage) -> None:
+    keys = ["videos/a/master.m3u8", "videos/a/360/seg-1.m4s", "videos/ab/x", "videos/b/y"]
+    for key in keys:
+        await storage.put_bytes(key, b"data", "text/plain")
+
+    deleted = await storage.delete_prefix("videos/a/")
+
+    assert deleted == 2
+    assert await storage.list_keys("") == ["videos/ab/x", "videos/b/y"]
+    assert await storage.stat("videos/a/360/seg-1.m4s") is None
+    assert await storage.delete_prefix("videos/a/") == 0
+
+
+async def test_delete_prefix_requires_a_trailing_slash(storage: ObjectStorage) -> None:
+    await storage.put_bytes("videos/ab/x", b"data", "text/plain")
+
+    with pytest.raises(InvalidKey):
+        await storage.delete_prefix("videos/a")
+    assert await storage.list_keys("videos/") == ["videos/ab/x"]
+
+
+async def test_a_deleted_prefix_can_be_written_again(storage: ObjectStorage) -> None:
+    await storage.put_bytes("videos/a/360/seg-1.m4s", b"one", SEGMENT)
+    await storage.delete_prefix("videos/a/")
+
+    await storage.put_bytes("videos/a/360/seg-1.m4s", b"two", SEGMENT)
+
+    assert await storage.get_bytes("videos/a/360/seg-1.m4s") == b"two"
+
+
+async def test_list_keys_returns_every_key_under_the_prefix_sorted(
+    storage: ObjectStorage,
+) -> None:
+    keys = ["videos/v1/360/seg-2.m4s", "videos/v1/master.m3u8", "videos/v1/360/seg-1.m4s"]
+    for key in [*keys, "videos/v10/master.m3u8", "uploads/u1/source"]:
+        await storage.put_bytes(key, b"data", "text/plain")
+
+    assert await storage.list_keys("videos/v1/") == sorted(keys)
+    assert await storage.list_keys("videos/v1") == [*sorted(keys), "videos/v10/master.m3u8"]
+    assert await storage.list_keys("videos/none/") == []
+
+
+async def _put_bytes(storage: ObjectStorage, key: str, _: Path) -> None:
+    await storage.put_bytes(key, b"x", "text/plain")
+
+
+async def _put_file(storage: ObjectStorage, key: str, tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    source.write_bytes(b"x")
+    await storage.put_file(key, source, "text/plain")
+
+
+async def _stat(storage: ObjectStorage, key: str, _: Path) -> None:
+    await storage.stat(key)
+
+
+async def _delete_prefix(storage: ObjectStorage, key: str, _: Path) -> None:
+    await storage.delete_prefix(key + "/")
+
+
+ALL_OPERATIONS = [_put_bytes, _put_file, _stat, _get_bytes, _read_range, _download, _delete_prefix]
+
+
+@pytest.mark.parametrize("key", ["../x", "/abs", "A/B", "a//b", "", "a/../b", "a/", "a\n"])
+async def test_invalid_keys_raise_invalid_key_in_every_operation(
+    storage: ObjectStorage, tmp_path: Path, key: str
+) -> None:
+    for operation in ALL_OPERATIONS:
+        with pytest.raises(InvalidKey):
+            await operation(storage, key, tmp_path)
+    assert await storage.list_keys("") == []
+
+
+async def test_a_5_mib_object_round_trips(storage: ObjectStorage, tmp_path: Path) -> None:
+    data = os.urandom(5 * 1024 * 1024 + 17)  # not a multiple of any chunk size
+    source = tmp_path / "big.mp4"
+    source.write_bytes(data)
+    dest = tmp_path / "back.mp4"
+
+    await storage.put_file("videos/v1/big.mp4", source, "video/mp4")
+    await storage.download_file("videos/v1/big.mp4", dest)
+    await storage.put_bytes("videos/v1/big2.mp4", data, "video/mp4")
+    info = await storage.stat("videos/v1/big2.mp4")
+
+    assert dest.read_bytes() == data
+    assert await storage.get_bytes("videos/v1/big2.mp4") == data
+    assert await read(storage, "videos/v1/big.mp4") == data
+    assert (
+        await read(storage, "videos/v1/big.mp4", 1_000_000, 4_000_000) == data[1_000_000:4_000_001]
+    )
+    assert info is not None
+    assert info.size == len(data)
+
+
+async def test_check_passes_on_a_reachable_backend(storage: ObjectStorage) -> None:
+    await storage.check()
+    await storage.check()
