@@ -169,3 +169,9 @@ async def test_bad_metadata_is_a_clear_error(client: httpx.AsyncClient, token: s
     assert response.status_code == 422
     bad_visibility = await tus.create(client, token, 10, visibility="everyone")
     assert bad_visibility.status_code == 422
+
+
+async def test_zero_byte_file_is_refused_at_creation(client: httpx.AsyncClient, token: str) -> None:
+    response = await tus.create(client, token, 0)
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == "The file is empty."

@@ -1,0 +1,125 @@
+"""Processing as a user sees it: playable early, progress, failures with reasons, nothing leaked."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import httpx
+import imageio_ffmpeg
+import pytest
+
+from clipcast.bootstrap import Adapters
+from clipcast.transcoding import service as transcoding
+from tests.integration.api import tus_helpers as tus
+from tests.integration.api.conftest import auth
+from tests.integration.api.flow import run_pending_jobs, upload_and_process
+from tests.media import make_video
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def video_360(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_video(tmp_path_factory.mktemp("m360") / "v.mp4", seconds=3, size="640x360", fps=25)
+
+
+async def test_lowest_rung_is_playable_before_the_rest_are_done(
+    client: httpx.AsyncClient, adapters: Adapters, alice: str, video_360: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[dict[str, Any]] = []
+    real_encode = transcoding.encode
+
+    async def observing_encode(*args: Any, **kwargs: Any) -> Any:
+        rungs = args[2]
+        if any(r.resolution == 360 for r in rungs):  # the second batch: look before it runs
+            video_id = seen_id[0]
+            body = (await client.get(f"/api/v1/videos/{video_id}", headers=auth(alice))).json()
+            master = (await client.get(body["playback"]["hls"])).text
+            seen.append({"video": body, "master": master})
+        return await real_encode(*args, **kwargs)
+
+    monkeypatch.setattr(transcoding, "encode", observing_encode)
+    seen_id: list[str] = []
+    created = await tus.create(client, alice, video_360.stat().st_size)
+    seen_id.append(created.headers["location"].rsplit("/", 1)[-1])
+    await tus.patch(client, alice, created.headers["location"], 0, video_360.read_bytes())
+    await run_pending_jobs(adapters)
+
+    early = seen[0]["video"]
+    assert (early["state"], early["playable"]) == ("processing", True)
+    assert 0 < early["progress"] < 100
+    assert [r["resolution"] for r in early["renditions"]] == [240]
+    assert "240p/index.m3u8" in seen[0]["master"] and "360p" not in seen[0]["master"]
+    final = (await client.get(f"/api/v1/videos/{seen_id[0]}", headers=auth(alice))).json()
+    assert (final["state"], final["progress"]) == ("ready", 100)
+    assert [r["resolution"] for r in final["renditions"]] == [360, 240]
+
+
+async def test_ready_writes_one_video_ready_event(client: httpx.AsyncClient, adapters: Adapters, alice: str, small_video: Path) -> None:
+    from sqlalchemy import select
+
+    from clipcast.outbox.models import OutboxEvent
+
+    video_id = await upload_and_process(client, adapters, alice, small_video)
+    async with adapters.sessions() as session:
+        events = list(await session.scalars(select(OutboxEvent).where(OutboxEvent.topic == "video.ready")))
+    assert [e.payload["video_id"] for e in events] == [video_id]
+
+
+def _truncated(source: Path, out: Path) -> Path:
+    data = source.read_bytes()
+    out.write_bytes(data[: len(data) // 2])
+    return out
+
+
+@pytest.mark.parametrize(
+    ("make", "reason_part"),
+    [
+        (lambda d, src: (d / "one.mp4").write_bytes(b"\x00") and d / "one.mp4", "too short"),
+        (lambda d, src: (d / "text.mp4").write_text("hello, this is not a video\n" * 20) and d / "text.mp4", "not a video"),
+        (lambda d, src: (d / "hls.mp4").write_text("#EXTM3U\n#EXTINF:2,\nfile:///etc/passwd\n") and d / "hls.mp4", "playlist"),
+        (lambda d, src: (d / "cc.mp4").write_text("ffconcat version 1.0\nfile '/etc/passwd'\n") and d / "cc.mp4", "concat"),
+        (lambda d, src: _truncated(src, d / "cut.mp4"), "damaged"),
+    ],
+    ids=["one-byte", "text", "hls-playlist", "concat-script", "truncated"],
+)
+async def test_bad_files_end_failed_with_a_reason_and_publish_nothing(
+    client: httpx.AsyncClient, adapters: Adapters, alice: str, tmp_path: Path, small_video: Path,
+    make: Any, reason_part: str,
+) -> None:
+    bad: Path = make(tmp_path, small_video)
+    video_id = await upload_and_process(client, adapters, alice, bad)
+    body = (await client.get(f"/api/v1/videos/{video_id}", headers=auth(alice))).json()
+    assert body["state"] == "failed"
+    assert reason_part in body["failure_reason"].lower()
+    assert body["playable"] is False and body["playback"]["hls"] is None
+    assert await adapters.storage.list_keys(f"videos/{video_id}/") == []
+    assert (await client.get(f"/cdn/videos/{video_id}/master.m3u8")).status_code == 404
+
+
+async def test_a_stalled_ffmpeg_is_killed_and_the_video_fails(
+    client: httpx.AsyncClient, adapters: Adapters, alice: str, small_video: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clipcast.transcoding import encoder
+
+    adapters.settings.ffmpeg_stall_seconds = 1
+    real_run = encoder.run_ffmpeg
+
+    async def hanging(argv: list[str], **kwargs: Any) -> None:
+        # Same runner and watchdog, but ffmpeg reads a FIFO nobody writes: it never progresses.
+        fifo = Path(argv[-1]).parent.parent / "stall.fifo"
+        fifo.parent.mkdir(parents=True, exist_ok=True)
+        __import__("os").mkfifo(fifo)
+        stuck = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-progress", "pipe:1", "-f", "mpegts",
+                 "-i", str(fifo), "-f", "null", "-"]
+        await real_run(stuck, **kwargs)
+
+    monkeypatch.setattr(encoder, "run_ffmpeg", hanging)
+    video_id = await upload_and_process(client, adapters, alice, small_video)
+    body = (await client.get(f"/api/v1/videos/{video_id}", headers=auth(alice))).json()
+    assert body["state"] == "failed"
+    assert "stalled" in body["failure_reason"]
+    leftovers = subprocess.run(["pgrep", "-f", "stall.fifo"], capture_output=True, text=True).stdout
+    assert leftovers.strip() == ""
