@@ -1,4 +1,4 @@
-"""Reaching the real servers tests use; in CI an unreachable server fails the test, never skips it."""
+"""Reaching the real servers tests use; in CI an unreachable one fails the test, never skips."""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ class Adapters:
 
 def build_storage(settings: Settings) -> ObjectStorage:
     if settings.storage_backend is StorageBackend.S3:
-        from clipcast.adapters.storage.s3 import S3Storage  # noqa: PLC0415 - boto3 only when chosen
+        from clipcast.adapters.storage.s3 import S3Storage
 
         return S3Storage(
             endpoint_url=settings.s3_endpoint_url,
@@ -39,7 +39,7 @@ def build_storage(settings: Settings) -> ObjectStorage:
             access_key=settings.s3_access_key,
             secret_key=settings.s3_secret_key,
         )
-    from clipcast.adapters.storage.local import LocalStorage  # noqa: PLC0415
+    from clipcast.adapters.storage.local import LocalStorage
 
     return LocalStorage(settings.media_dir)
 

@@ -30,7 +30,9 @@ def _check(response: httpx.Response) -> dict[str, Any]:
 
 def login(server: str, username: str, password: str) -> str:
     with httpx.Client(base_url=server, timeout=30) as http:
-        body = _check(http.post("/api/v1/auth/token", json={"username": username, "password": password}))
+        body = _check(
+            http.post("/api/v1/auth/token", json={"username": username, "password": password})
+        )
     return str(body["access_token"])
 
 
@@ -51,7 +53,7 @@ def upload(
             file_stream=stream, chunk_size=CHUNK, metadata=metadata, retries=3, retry_delay=1
         )
         while uploader.offset < total:
-            uploader.upload_chunk()
+            uploader.upload_chunk()  # type: ignore[no-untyped-call]
             on_progress(uploader.offset, total)
     return str(uploader.url).rstrip("/").rsplit("/", 1)[-1]
 
@@ -68,8 +70,12 @@ def list_videos(server: str, token: str, *, mine: bool) -> dict[str, Any]:
 
 
 def wait_until_done(
-    server: str, token: str, video_id: str, on_progress: Callable[[dict[str, Any]], None],
-    *, poll: float = 1.0,
+    server: str,
+    token: str,
+    video_id: str,
+    on_progress: Callable[[dict[str, Any]], None],
+    *,
+    poll: float = 1.0,
 ) -> dict[str, Any]:
     while True:
         video = get_video(server, token, video_id)

@@ -27,10 +27,17 @@ def running_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterato
     port = free_port()
     exe = shutil.which("clipcast", path=str(Path(sys.executable).parent)) or "clipcast"
     log = (data_dir.parent / f"server-{port}.log").open("wb")
-    full_env = {**os.environ, "CLIPCAST_DATA_DIR": str(data_dir), "CLIPCAST_WORKER_POLL_SECONDS": "0.1", **(env or {})}
+    full_env = {
+        **os.environ,
+        "CLIPCAST_DATA_DIR": str(data_dir),
+        "CLIPCAST_WORKER_POLL_SECONDS": "0.1",
+        **(env or {}),
+    }
     proc = subprocess.Popen(
         [exe, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=full_env, stdout=log, stderr=subprocess.STDOUT,
+        env=full_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -39,9 +39,22 @@ def _wait_ready(url: str, token: str, video_id: str, timeout: float = 120) -> di
 
 def _play_with_ffmpeg(master_url: str, out: Path) -> None:
     argv = [
-        imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
-        "-protocol_whitelist", "http,tcp,file,crypto,data",
-        "-i", master_url, "-map", "0:v:0", "-map", "0:a:0", "-c", "copy", str(out),
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-protocol_whitelist",
+        "http,tcp,file,crypto,data",
+        "-i",
+        master_url,
+        "-map",
+        "0:v:0",
+        "-map",
+        "0:a:0",
+        "-c",
+        "copy",
+        str(out),
     ]
     subprocess.run(argv, check=True, capture_output=True, timeout=120)
 
@@ -54,7 +67,7 @@ def _frames_and_duration(path: Path) -> tuple[int, float]:
 
 
 def _starts_with_keyframe(init: bytes, clip: bytes) -> bool:
-    with av.open(io.BytesIO(init + clip), format="mp4") as container:
+    with av.open(io.BytesIO(init + clip), format="mp4", mode="r") as container:
         stream = container.streams.video[0]
         first = next(p for p in container.demux(stream) if p.size)
         return bool(first.is_keyframe)
@@ -85,10 +98,18 @@ def s3_bucket(seaweedfs: SeaweedFS) -> Any:
 
 def test_upload_with_tus_client_then_ffmpeg_plays_hls_back(server: str, tmp_path: Path) -> None:
     source = make_video(tmp_path / "source.mp4", seconds=SECONDS, fps=FPS, size="480x360")
-    httpx.post(f"{server}/api/v1/auth/register", json={"username": "erin", "password": "long password"})
+    httpx.post(
+        f"{server}/api/v1/auth/register", json={"username": "erin", "password": "long password"}
+    )
     token = client.login(server, "erin", "long password")
     sent: list[int] = []
-    video_id = client.upload(server, token, source, {"filename": "source.mp4", "title": "E2E"}, lambda s, _t: sent.append(s))
+    video_id = client.upload(
+        server,
+        token,
+        source,
+        {"filename": "source.mp4", "title": "E2E"},
+        lambda s, _t: sent.append(s),
+    )
     assert sent[-1] == source.stat().st_size
 
     video = _wait_ready(server, token, video_id)
@@ -103,7 +124,9 @@ def test_upload_with_tus_client_then_ffmpeg_plays_hls_back(server: str, tmp_path
     assert abs(duration - SECONDS) < 0.15
     assert abs(frames - SECONDS * FPS) <= 1
 
-    chain = httpx.get(f"{server}/api/v1/videos/{video_id}/clips", params={"resolution": 240, "limit": 10}).json()
+    chain = httpx.get(
+        f"{server}/api/v1/videos/{video_id}/clips", params={"resolution": 240, "limit": 10}
+    ).json()
     clips = chain["clips"]
     assert [c["offset"] for c in clips] == pytest.approx([0.0, 2.0, 4.0], abs=0.01)
     assert [c["duration"] for c in clips] == pytest.approx([2.0, 2.0, 1.0], abs=0.03)

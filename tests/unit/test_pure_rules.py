@@ -1,4 +1,4 @@
-"""Pure rules: token signing, playlists, the clip chain, states, byte ranges, progress, tus headers."""
+"""Pure rules: tokens, playlists, the clip chain, states, byte ranges, progress, tus headers."""
 
 from __future__ import annotations
 
@@ -22,7 +22,12 @@ from clipcast.videos.lifecycle import (
     can_watch,
     check_transition,
 )
-from clipcast.videos.playlist import PlaylistClip, PlaylistRendition, master_playlist, media_playlist
+from clipcast.videos.playlist import (
+    PlaylistClip,
+    PlaylistRendition,
+    master_playlist,
+    media_playlist,
+)
 from clipcast.videos.urls import media_root
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -59,7 +64,11 @@ class TestPlaylists:
         assert lines[0] == "#EXTM3U"
         assert '#EXT-X-MAP:URI="init.mp4"' in lines
         assert "#EXT-X-TARGETDURATION:2" in lines
-        assert [ln for ln in lines if ln.endswith(".m4s")] == ["000000.m4s", "000001.m4s", "000002.m4s"]
+        assert [ln for ln in lines if ln.endswith(".m4s")] == [
+            "000000.m4s",
+            "000001.m4s",
+            "000002.m4s",
+        ]
         assert lines[-1] == "#EXT-X-ENDLIST"
         assert "#EXTINF:0.50000," in lines
 
@@ -68,7 +77,9 @@ class TestPlaylists:
 
     def test_master_lists_variants_highest_first_with_codecs_and_resolution(self) -> None:
         low = PlaylistRendition(240, 426, 240, 400_000, 350_000, "avc1.64001e,mp4a.40.2", 30.0)
-        high = PlaylistRendition(720, 1280, 720, 3_000_000, 2_500_000, "avc1.64001f,mp4a.40.2", 30.0)
+        high = PlaylistRendition(
+            720, 1280, 720, 3_000_000, 2_500_000, "avc1.64001f,mp4a.40.2", 30.0
+        )
         text = master_playlist([low, high])
         variants = [ln for ln in text.splitlines() if ln.endswith("index.m3u8")]
         assert variants == ["720p/index.m3u8", "240p/index.m3u8"]
@@ -128,7 +139,9 @@ class TestLifecycle:
         assert not can_watch(**rule, viewer_id=OTHER, has_token=False)
         assert not can_watch(**rule, viewer_id=None, has_token=False)
         assert can_watch(**rule, viewer_id=None, has_token=True)
-        assert can_watch(visibility=Visibility.UNLISTED, owner_id=VIDEO, viewer_id=None, has_token=False)
+        assert can_watch(
+            visibility=Visibility.UNLISTED, owner_id=VIDEO, viewer_id=None, has_token=False
+        )
 
 
 class TestRanges:
@@ -180,7 +193,9 @@ class TestUrls:
 class TestProgress:
     def test_progress_is_monotonic_and_ends_below_100(self) -> None:
         plan = ProgressPlan.for_batches([[100], [400, 900]])
-        seen = [plan.during(0, f / 10) for f in range(11)] + [plan.during(1, f / 10) for f in range(11)]
+        seen = [plan.during(0, f / 10) for f in range(11)] + [
+            plan.during(1, f / 10) for f in range(11)
+        ]
         assert seen == sorted(seen)
         assert seen[0] == 0
         assert plan.after(1) == 99

@@ -39,10 +39,14 @@ async def token(body: Credentials, adapters: AdaptersDep) -> TokenOut:
 
 
 @router.post("/logout", status_code=204)
-async def logout(request: Request, response: Response, adapters: AdaptersDep, _user: CurrentUser) -> None:
+async def logout(
+    request: Request, response: Response, adapters: AdaptersDep, _user: CurrentUser
+) -> None:
     """Revoke the bearer token or the browser session used for this request."""
     scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
-    token_text = bearer.strip() if scheme.lower() == "bearer" else request.cookies.get(SESSION_COOKIE, "")
+    token_text = (
+        bearer.strip() if scheme.lower() == "bearer" else request.cookies.get(SESSION_COOKIE, "")
+    )
     await service.revoke_token(sessions=adapters.sessions, token=token_text)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
@@ -68,8 +72,13 @@ async def open_session(body: Credentials, response: Response, adapters: Adapters
         SESSION_COOKIE, issued, max_age=age, httponly=True, samesite="lax", secure=secure, path="/"
     )
     response.set_cookie(
-        CSRF_COOKIE, secrets.token_urlsafe(24), max_age=age, httponly=False, samesite="strict",
-        secure=secure, path="/",
+        CSRF_COOKIE,
+        secrets.token_urlsafe(24),
+        max_age=age,
+        httponly=False,
+        samesite="strict",
+        secure=secure,
+        path="/",
     )
     return UserOut(id=user.id, username=user.username, created_at=user.created_at)
 

@@ -20,7 +20,9 @@ router = APIRouter(prefix="/cdn", tags=["cdn"])
 
 
 @router.api_route("/videos/{video_id}/{rest:path}", methods=["GET", "HEAD"])
-async def public_media(video_id: uuid.UUID, rest: str, request: Request, adapters: AdaptersDep) -> Response:
+async def public_media(
+    video_id: uuid.UUID, rest: str, request: Request, adapters: AdaptersDep
+) -> Response:
     return await _serve(request, adapters, video_id, rest, token=None)
 
 
@@ -35,7 +37,10 @@ async def _serve(
     request: Request, adapters: AdaptersDep, video_id: uuid.UUID, rest: str, token: str | None
 ) -> Response:
     access = await media_access(
-        sessions=adapters.sessions, secret=adapters.secret, video_id=video_id, token=token,
+        sessions=adapters.sessions,
+        secret=adapters.secret,
+        video_id=video_id,
+        token=token,
         now=utcnow(),
     )
     if access is None:

@@ -16,8 +16,10 @@ YEAR = 31_536_000
 
 def content_type_for(key: str) -> str:
     dot = key.rfind(".")
-    return CONTENT_TYPES.get(key[dot:], "application/octet-stream") if dot >= 0 else (
-        "application/octet-stream"
+    return (
+        CONTENT_TYPES.get(key[dot:], "application/octet-stream")
+        if dot >= 0
+        else ("application/octet-stream")
     )
 
 

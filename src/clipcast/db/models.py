@@ -11,4 +11,14 @@ from clipcast.videos.models import Clip, Rendition, Video
 
 metadata = Base.metadata
 
-__all__ = ["AccessToken", "Clip", "Job", "OutboxEvent", "Rendition", "Upload", "User", "Video", "metadata"]
+__all__ = [
+    "AccessToken",
+    "Clip",
+    "Job",
+    "OutboxEvent",
+    "Rendition",
+    "Upload",
+    "User",
+    "Video",
+    "metadata",
+]

@@ -87,8 +87,8 @@ async def renew(
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def finish(session: AsyncSession, job: Job, error: str | None = None) -> None:
-    """Mark done inside the transaction that records the job's outcome."""
+def finish(job: Job, error: str | None = None) -> None:
+    """Mark done; the caller commits it with the job's outcome."""
     job.state = JobState.DONE
     job.lease_until = None
     job.last_error = error

@@ -68,8 +68,13 @@ def _clip_rows(video_id: uuid.UUID, enc: EncodedRendition) -> list[Clip]:
 
 def _as_playlist(r: Rendition) -> PlaylistRendition:
     return PlaylistRendition(
-        resolution=r.resolution, width=r.width, height=r.height, bandwidth=r.bandwidth,
-        average_bandwidth=r.average_bandwidth, codecs=r.codecs, frame_rate=r.frame_rate,
+        resolution=r.resolution,
+        width=r.width,
+        height=r.height,
+        bandwidth=r.bandwidth,
+        average_bandwidth=r.average_bandwidth,
+        codecs=r.codecs,
+        frame_rate=r.frame_rate,
     )
 
 

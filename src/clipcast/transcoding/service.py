@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 import time
@@ -57,16 +58,19 @@ async def transcode_video(adapters: Adapters, video_id: uuid.UUID, work_dir: Pat
         return Outcome(VideoState.FAILED, "deleted")
     if video.state in (VideoState.READY, VideoState.FAILED):
         return Outcome(VideoState(video.state), video.failure_reason)
-    work_dir.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(work_dir.mkdir, parents=True, exist_ok=True)
     try:
         return await _pipeline(adapters, video_id, work_dir)
     except MediaRejected as exc:
         return await fail_video(adapters, video_id, exc.reason)
     except FfmpegStalled:
-        reason = f"Processing stalled: ffmpeg made no progress for {adapters.settings.ffmpeg_stall_seconds:.0f} s."
+        stall = adapters.settings.ffmpeg_stall_seconds
+        reason = f"Processing stalled: ffmpeg made no progress for {stall:.0f} s."
         return await fail_video(adapters, video_id, reason)
     except FfmpegFailed as exc:
-        return await fail_video(adapters, video_id, f"The video could not be converted: {exc.summary}")
+        return await fail_video(
+            adapters, video_id, f"The video could not be converted: {exc.summary}"
+        )
     except VideoGone:
         await adapters.storage.delete_prefix(f"videos/{video_id}/")
         return Outcome(VideoState.FAILED, "deleted")
@@ -81,8 +85,12 @@ async def _pipeline(adapters: Adapters, video_id: uuid.UUID, work_dir: Path) -> 
     probe = await probe_file(source, probe_limits(settings), timeout=settings.probe_timeout_seconds)
     await _record_probe(adapters, video_id, probe)
     rungs = build_ladder(
-        width=probe.width, height=probe.height, has_video=probe.has_video,
-        has_audio=probe.has_audio, ladder=settings.ladder, fps=probe.fps or 30.0,
+        width=probe.width,
+        height=probe.height,
+        has_video=probe.has_video,
+        has_audio=probe.has_audio,
+        ladder=settings.ladder,
+        fps=probe.fps or 30.0,
     )
     done = await published_resolutions(adapters.sessions, video_id)
     batches = [b for b in ([rungs[0]], rungs[1:]) if b]
@@ -90,7 +98,9 @@ async def _pipeline(adapters: Adapters, video_id: uuid.UUID, work_dir: Path) -> 
     for number, batch in enumerate(batches):
         todo = [r for r in batch if r.resolution not in done]
         if todo:
-            await _encode_and_publish(adapters, video_id, source, probe, todo, work_dir, plan, number)
+            await _encode_and_publish(
+                adapters, video_id, source, probe, todo, work_dir, plan, number
+            )
         await _set_progress(adapters, video_id, plan.after(number))
     return await _mark_ready(adapters, video_id)
 
@@ -108,7 +118,10 @@ async def _encode_and_publish(
     settings = adapters.settings
     out_dir = work_dir / f"batch{batch}"
     encoded = await encode(
-        source, probe, rungs, out_dir,
+        source,
+        probe,
+        rungs,
+        out_dir,
         preset=settings.x264_preset,
         stall_seconds=settings.ffmpeg_stall_seconds,
         clip_seconds=settings.clip_seconds,

@@ -54,8 +54,9 @@ async def run_job(adapters: Adapters, job: Job, name: str) -> None:
     """Process one leased job; on cancellation give it back so another worker takes it."""
     renewer = asyncio.create_task(_keep_lease(adapters, job, name))
     try:
+        outcome_reason: str | None
         if job.attempts > MAX_ATTEMPTS:
-            outcome_reason: str | None = "Processing failed repeatedly; giving up."
+            outcome_reason = "Processing failed repeatedly; giving up."
             await fail_video(adapters, job.video_id, outcome_reason)
         else:
             outcome = await transcode_video(
@@ -80,7 +81,7 @@ async def _finish(adapters: Adapters, job: Job, error: str | None) -> None:
     async with adapters.sessions() as session:
         row = await session.get(Job, job.id)
         if row is not None:
-            queue.finish(session, row, error)
+            queue.finish(row, error)
             await session.commit()
 
 
@@ -97,6 +98,9 @@ async def housekeeping(adapters: Adapters) -> None:
     await expire_uploads(sessions=adapters.sessions, upload_dir=settings.upload_dir, now=utcnow())
     for upload_id in await unfinished_complete_uploads(sessions=adapters.sessions):
         await finish_if_complete(
-            sessions=adapters.sessions, storage=adapters.storage,
-            upload_dir=settings.upload_dir, upload_id=upload_id, now=utcnow(),
+            sessions=adapters.sessions,
+            storage=adapters.storage,
+            upload_dir=settings.upload_dir,
+            upload_id=upload_id,
+            now=utcnow(),
         )

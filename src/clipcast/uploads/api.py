@@ -75,7 +75,9 @@ async def create(request: Request, adapters: AdaptersDep, user: CurrentUser) -> 
 
 
 @router.head("/{upload_id}", name="upload_head")
-async def head(upload_id: uuid.UUID, request: Request, adapters: AdaptersDep, user: CurrentUser) -> Response:
+async def head(
+    upload_id: uuid.UUID, request: Request, adapters: AdaptersDep, user: CurrentUser
+) -> Response:
     tus.check_version(request.headers.get("tus-resumable"))
     upload = await service.get_upload(
         sessions=adapters.sessions, upload_id=upload_id, owner_id=user.id, now=utcnow()
@@ -94,7 +96,9 @@ async def _body(request: Request) -> AsyncIterator[bytes]:
 
 
 @router.patch("/{upload_id}")
-async def patch(upload_id: uuid.UUID, request: Request, adapters: AdaptersDep, user: CurrentUser) -> Response:
+async def patch(
+    upload_id: uuid.UUID, request: Request, adapters: AdaptersDep, user: CurrentUser
+) -> Response:
     tus.check_version(request.headers.get("tus-resumable"))
     if request.headers.get("content-type", "").split(";")[0].strip() != tus.OFFSET_CONTENT_TYPE:
         raise tus.UnsupportedMediaType(f"Content-Type must be {tus.OFFSET_CONTENT_TYPE}.")
@@ -119,7 +123,9 @@ async def patch(upload_id: uuid.UUID, request: Request, adapters: AdaptersDep, u
 
 
 @router.delete("/{upload_id}")
-async def terminate(upload_id: uuid.UUID, request: Request, adapters: AdaptersDep, user: CurrentUser) -> Response:
+async def terminate(
+    upload_id: uuid.UUID, request: Request, adapters: AdaptersDep, user: CurrentUser
+) -> Response:
     tus.check_version(request.headers.get("tus-resumable"))
     upload = await service.get_upload(
         sessions=adapters.sessions, upload_id=upload_id, owner_id=user.id, now=utcnow()

@@ -67,14 +67,26 @@ async def create_upload(
     video_id = new_id()
     part_path(upload_dir, video_id).touch()
     upload = Upload(
-        id=video_id, owner_id=owner_id, length=length, offset=0, meta=meta,
-        created_at=now, expires_at=now + expiry,
+        id=video_id,
+        owner_id=owner_id,
+        length=length,
+        offset=0,
+        meta=meta,
+        created_at=now,
+        expires_at=now + expiry,
     )
     async with sessions() as session:
         session.add(
             Video(
-                id=video_id, owner_id=owner_id, created_at=now, updated_at=now,
-                state=VideoState.UPLOADING, progress=0, playable=False, thumbnails={}, **fields,
+                id=video_id,
+                owner_id=owner_id,
+                created_at=now,
+                updated_at=now,
+                state=VideoState.UPLOADING,
+                progress=0,
+                playable=False,
+                thumbnails={},
+                **fields,
             )
         )
         await session.flush()
@@ -84,7 +96,10 @@ async def create_upload(
 
 
 async def get_upload(
-    *, sessions: async_sessionmaker[AsyncSession], upload_id: uuid.UUID, owner_id: uuid.UUID,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    upload_id: uuid.UUID,
+    owner_id: uuid.UUID,
     now: datetime,
 ) -> Upload:
     """The caller's live upload; another user's or an expired one is NotFound."""
@@ -120,7 +135,10 @@ async def append(
     declared_length: int | None,
     body: AsyncIterator[bytes],
 ) -> int:
-    """Write the body at `offset`; returns the new offset. A wrong offset or an overrun changes nothing."""
+    """Write the body at `offset`; returns the new offset.
+
+    A wrong offset or a body past the upload's length changes nothing.
+    """
     if upload.completed_at is not None or offset != upload.offset:
         raise Conflict(f"Upload-Offset is {upload.offset}, not {offset}.", code="offset_mismatch")
     room = upload.length - offset

@@ -47,7 +47,11 @@ async def get_video(
 
 @router.patch("/{video_id}")
 async def patch_video(
-    video_id: uuid.UUID, body: VideoPatch, request: Request, adapters: AdaptersDep, user: CurrentUser
+    video_id: uuid.UUID,
+    body: VideoPatch,
+    request: Request,
+    adapters: AdaptersDep,
+    user: CurrentUser,
 ) -> VideoOut:
     return await service.update_video(
         sessions=adapters.sessions,

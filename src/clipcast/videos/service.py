@@ -159,7 +159,9 @@ async def update_video(
         if changed:
             video.updated_at = viewer.now
             add_event(
-                session, "video.updated", {"video_id": str(video.id), "fields": sorted(changed)},
+                session,
+                "video.updated",
+                {"video_id": str(video.id), "fields": sorted(changed)},
                 viewer.now,
             )
         await session.commit()
@@ -214,7 +216,9 @@ async def clip_chain(
             byte_size=c.byte_size,
             url=clip_url(root, resolution, c.index),
             next=[
-                NextClipOut(id=uuid.UUID(n), index=c.index + k, url=clip_url(root, resolution, c.index + k))
+                NextClipOut(
+                    id=uuid.UUID(n), index=c.index + k, url=clip_url(root, resolution, c.index + k)
+                )
                 for k, n in enumerate(c.next_ids, start=1)
             ],
         )

@@ -39,7 +39,7 @@ def create_app(
         await app.state.adapters.storage.check()  # fail fast; S3 creates its bucket here
         background: list[asyncio.Task[None]] = []
         if workers:
-            from clipcast.transcoding.worker import run_worker  # noqa: PLC0415
+            from clipcast.transcoding.worker import run_worker
 
             background.append(asyncio.create_task(run_worker(app.state.adapters)))
         try:
@@ -65,8 +65,6 @@ def create_app(
 
 
 def _include_pages(app: FastAPI) -> None:
-    try:  # TEMP-UNTIL-PAGES
-        from clipcast.web.pages import router as pages_router  # noqa: PLC0415
-    except ModuleNotFoundError:  # TEMP-UNTIL-PAGES
-        return  # TEMP-UNTIL-PAGES
+    from clipcast.web.pages import router as pages_router
+
     app.include_router(pages_router)

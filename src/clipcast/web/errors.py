@@ -17,8 +17,12 @@ def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ClipcastError)
     async def _domain(_request: Request, exc: ClipcastError) -> JSONResponse:
-        headers = {"Tus-Resumable": "1.0.0"} if _request.url.path.startswith("/api/v1/uploads") else None
-        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status, headers=headers)
+        headers = (
+            {"Tus-Resumable": "1.0.0"} if _request.url.path.startswith("/api/v1/uploads") else None
+        )
+        return JSONResponse(
+            error_body(exc.code, exc.message), status_code=exc.status, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

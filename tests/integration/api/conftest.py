@@ -13,7 +13,9 @@ from tests.media import make_video
 
 @pytest.fixture(scope="session")
 def small_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_video(tmp_path_factory.mktemp("media") / "small.mp4", seconds=3, size="426x240", fps=25)
+    return make_video(
+        tmp_path_factory.mktemp("media") / "small.mp4", seconds=3, size="426x240", fps=25
+    )
 
 
 @pytest.fixture

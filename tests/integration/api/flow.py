@@ -18,8 +18,11 @@ async def run_pending_jobs(adapters: Adapters) -> int:
     """Run every queued job to its end, as a worker would; returns how many ran."""
     ran = 0
     while job := await queue.claim(
-        adapters.sessions, kinds=[queue.JobKind.TRANSCODE], worker="test",
-        now=utcnow(), lease=timedelta(seconds=60),
+        adapters.sessions,
+        kinds=[queue.JobKind.TRANSCODE],
+        worker="test",
+        now=utcnow(),
+        lease=timedelta(seconds=60),
     ):
         await run_job(adapters, job, "test")
         ran += 1

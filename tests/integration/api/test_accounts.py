@@ -5,13 +5,21 @@ from __future__ import annotations
 import httpx
 
 
-async def register(client: httpx.AsyncClient, name: str = "alice", password: str = "correct horse") -> None:
-    response = await client.post("/api/v1/auth/register", json={"username": name, "password": password})
+async def register(
+    client: httpx.AsyncClient, name: str = "alice", password: str = "correct horse"
+) -> None:
+    response = await client.post(
+        "/api/v1/auth/register", json={"username": name, "password": password}
+    )
     assert response.status_code == 201, response.text
 
 
-async def token_for(client: httpx.AsyncClient, name: str = "alice", password: str = "correct horse") -> str:
-    response = await client.post("/api/v1/auth/token", json={"username": name, "password": password})
+async def token_for(
+    client: httpx.AsyncClient, name: str = "alice", password: str = "correct horse"
+) -> str:
+    response = await client.post(
+        "/api/v1/auth/token", json={"username": name, "password": password}
+    )
     assert response.status_code == 200, response.text
     return str(response.json()["access_token"])
 
@@ -26,37 +34,55 @@ async def test_register_then_token_then_me(client: httpx.AsyncClient) -> None:
 
 async def test_token_response_is_bearer(client: httpx.AsyncClient) -> None:
     await register(client)
-    response = await client.post("/api/v1/auth/token", json={"username": "alice", "password": "correct horse"})
+    response = await client.post(
+        "/api/v1/auth/token", json={"username": "alice", "password": "correct horse"}
+    )
     assert set(response.json()) == {"access_token", "token_type"}
     assert response.json()["token_type"] == "bearer"
 
 
 async def test_duplicate_username_is_conflict_whatever_the_case(client: httpx.AsyncClient) -> None:
     await register(client)
-    response = await client.post("/api/v1/auth/register", json={"username": "ALICE", "password": "another one"})
+    response = await client.post(
+        "/api/v1/auth/register", json={"username": "ALICE", "password": "another one"}
+    )
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "username_taken"
 
 
-async def test_wrong_password_and_unknown_user_get_the_same_answer(client: httpx.AsyncClient) -> None:
+async def test_wrong_password_and_unknown_user_get_the_same_answer(
+    client: httpx.AsyncClient,
+) -> None:
     await register(client)
-    wrong = await client.post("/api/v1/auth/token", json={"username": "alice", "password": "nope nope"})
-    unknown = await client.post("/api/v1/auth/token", json={"username": "bob", "password": "nope nope"})
+    wrong = await client.post(
+        "/api/v1/auth/token", json={"username": "alice", "password": "nope nope"}
+    )
+    unknown = await client.post(
+        "/api/v1/auth/token", json={"username": "bob", "password": "nope nope"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
 
 
-async def test_short_password_and_bad_username_are_refused_with_reasons(client: httpx.AsyncClient) -> None:
-    short = await client.post("/api/v1/auth/register", json={"username": "carol", "password": "short"})
+async def test_short_password_and_bad_username_are_refused_with_reasons(
+    client: httpx.AsyncClient,
+) -> None:
+    short = await client.post(
+        "/api/v1/auth/register", json={"username": "carol", "password": "short"}
+    )
     assert short.status_code == 422
     assert short.json()["error"]["code"] == "bad_password"
-    bad = await client.post("/api/v1/auth/register", json={"username": "a b<script>", "password": "long enough"})
+    bad = await client.post(
+        "/api/v1/auth/register", json={"username": "a b<script>", "password": "long enough"}
+    )
     assert bad.status_code == 422
     assert bad.json()["error"]["code"] == "bad_username"
 
 
 async def test_malformed_json_gets_the_error_shape(client: httpx.AsyncClient) -> None:
-    response = await client.post("/api/v1/auth/register", content=b"{not json", headers={"content-type": "application/json"})
+    response = await client.post(
+        "/api/v1/auth/register", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 422
     assert set(response.json()["error"]) == {"code", "message"}
 
@@ -82,9 +108,13 @@ async def test_logout_revokes_the_bearer_token(client: httpx.AsyncClient) -> Non
     assert (await client.get("/api/v1/auth/me", headers=auth)).status_code == 401
 
 
-async def test_session_cookie_is_httponly_and_unsafe_requests_need_csrf(client: httpx.AsyncClient) -> None:
+async def test_session_cookie_is_httponly_and_unsafe_requests_need_csrf(
+    client: httpx.AsyncClient,
+) -> None:
     await register(client)
-    response = await client.post("/api/v1/auth/session", json={"username": "alice", "password": "correct horse"})
+    response = await client.post(
+        "/api/v1/auth/session", json={"username": "alice", "password": "correct horse"}
+    )
     assert response.status_code == 200
     cookies = response.headers.get_list("set-cookie")
     session_cookie = next(c for c in cookies if c.startswith("clipcast_session="))

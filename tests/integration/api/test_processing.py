@@ -26,10 +26,14 @@ def video_360(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 async def test_lowest_rung_is_playable_before_the_rest_are_done(
-    client: httpx.AsyncClient, adapters: Adapters, alice: str, video_360: Path, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    adapters: Adapters,
+    alice: str,
+    video_360: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seen: list[dict[str, Any]] = []
-    real_encode = transcoding.encode
+    real_encode = transcoding.encode  # type: ignore[attr-defined]
 
     async def observing_encode(*args: Any, **kwargs: Any) -> Any:
         rungs = args[2]
@@ -57,14 +61,18 @@ async def test_lowest_rung_is_playable_before_the_rest_are_done(
     assert [r["resolution"] for r in final["renditions"]] == [360, 240]
 
 
-async def test_ready_writes_one_video_ready_event(client: httpx.AsyncClient, adapters: Adapters, alice: str, small_video: Path) -> None:
+async def test_ready_writes_one_video_ready_event(
+    client: httpx.AsyncClient, adapters: Adapters, alice: str, small_video: Path
+) -> None:
     from sqlalchemy import select
 
     from clipcast.outbox.models import OutboxEvent
 
     video_id = await upload_and_process(client, adapters, alice, small_video)
     async with adapters.sessions() as session:
-        events = list(await session.scalars(select(OutboxEvent).where(OutboxEvent.topic == "video.ready")))
+        events = list(
+            await session.scalars(select(OutboxEvent).where(OutboxEvent.topic == "video.ready"))
+        )
     assert [e.payload["video_id"] for e in events] == [video_id]
 
 
@@ -78,16 +86,38 @@ def _truncated(source: Path, out: Path) -> Path:
     ("make", "reason_part"),
     [
         (lambda d, src: (d / "one.mp4").write_bytes(b"\x00") and d / "one.mp4", "too short"),
-        (lambda d, src: (d / "text.mp4").write_text("hello, this is not a video\n" * 20) and d / "text.mp4", "not a video"),
-        (lambda d, src: (d / "hls.mp4").write_text("#EXTM3U\n#EXTINF:2,\nfile:///etc/passwd\n") and d / "hls.mp4", "playlist"),
-        (lambda d, src: (d / "cc.mp4").write_text("ffconcat version 1.0\nfile '/etc/passwd'\n") and d / "cc.mp4", "concat"),
+        (
+            lambda d, src: (
+                (d / "text.mp4").write_text("hello, this is not a video\n" * 20) and d / "text.mp4"
+            ),
+            "not a video",
+        ),
+        (
+            lambda d, src: (
+                (d / "hls.mp4").write_text("#EXTM3U\n#EXTINF:2,\nfile:///etc/passwd\n")
+                and d / "hls.mp4"
+            ),
+            "playlist",
+        ),
+        (
+            lambda d, src: (
+                (d / "cc.mp4").write_text("ffconcat version 1.0\nfile '/etc/passwd'\n")
+                and d / "cc.mp4"
+            ),
+            "concat",
+        ),
         (lambda d, src: _truncated(src, d / "cut.mp4"), "damaged"),
     ],
     ids=["one-byte", "text", "hls-playlist", "concat-script", "truncated"],
 )
 async def test_bad_files_end_failed_with_a_reason_and_publish_nothing(
-    client: httpx.AsyncClient, adapters: Adapters, alice: str, tmp_path: Path, small_video: Path,
-    make: Any, reason_part: str,
+    client: httpx.AsyncClient,
+    adapters: Adapters,
+    alice: str,
+    tmp_path: Path,
+    small_video: Path,
+    make: Any,
+    reason_part: str,
 ) -> None:
     bad: Path = make(tmp_path, small_video)
     video_id = await upload_and_process(client, adapters, alice, bad)
@@ -100,20 +130,35 @@ async def test_bad_files_end_failed_with_a_reason_and_publish_nothing(
 
 
 async def test_a_stalled_ffmpeg_is_killed_and_the_video_fails(
-    client: httpx.AsyncClient, adapters: Adapters, alice: str, small_video: Path, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    adapters: Adapters,
+    alice: str,
+    small_video: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from clipcast.transcoding import encoder
 
     adapters.settings.ffmpeg_stall_seconds = 1
-    real_run = encoder.run_ffmpeg
+    real_run = encoder.run_ffmpeg  # type: ignore[attr-defined]
 
     async def hanging(argv: list[str], **kwargs: Any) -> None:
         # Same runner and watchdog, but ffmpeg reads a FIFO nobody writes: it never progresses.
         fifo = Path(argv[-1]).parent.parent / "stall.fifo"
         fifo.parent.mkdir(parents=True, exist_ok=True)
         __import__("os").mkfifo(fifo)
-        stuck = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-progress", "pipe:1", "-f", "mpegts",
-                 "-i", str(fifo), "-f", "null", "-"]
+        stuck = [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-nostdin",
+            "-progress",
+            "pipe:1",
+            "-f",
+            "mpegts",
+            "-i",
+            str(fifo),
+            "-f",
+            "null",
+            "-",
+        ]
         await real_run(stuck, **kwargs)
 
     monkeypatch.setattr(encoder, "run_ffmpeg", hanging)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
@@ -30,28 +31,46 @@ async def other_token(client: httpx.AsyncClient) -> str:
     return await token_for(client, "mallory", "mallory's password")
 
 
-async def test_options_advertises_version_extensions_and_max_size(client: httpx.AsyncClient, adapters: Adapters) -> None:
+async def test_options_advertises_version_extensions_and_max_size(
+    client: httpx.AsyncClient, adapters: Adapters
+) -> None:
     response = await client.options("/api/v1/uploads")
     assert response.status_code == 204
     assert response.headers["tus-version"] == "1.0.0"
-    assert set(response.headers["tus-extension"].split(",")) >= {"creation", "termination", "expiration"}
+    assert set(response.headers["tus-extension"].split(",")) >= {
+        "creation",
+        "termination",
+        "expiration",
+    }
     assert int(response.headers["tus-max-size"]) == adapters.settings.max_upload_bytes
 
 
-async def test_creation_makes_an_uploading_video_with_the_same_id(client: httpx.AsyncClient, token: str) -> None:
-    created = await tus.create(client, token, 10, title="Holiday", description="Beach", visibility="unlisted")
+async def test_creation_makes_an_uploading_video_with_the_same_id(
+    client: httpx.AsyncClient, token: str
+) -> None:
+    created = await tus.create(
+        client, token, 10, title="Holiday", description="Beach", visibility="unlisted"
+    )
     assert created.status_code == 201
     assert "upload-expires" in created.headers
     video_id = created.headers["location"].rsplit("/", 1)[-1]
-    video = await client.get(f"/api/v1/videos/{video_id}", headers={"Authorization": f"Bearer {token}"})
+    video = await client.get(
+        f"/api/v1/videos/{video_id}", headers={"Authorization": f"Bearer {token}"}
+    )
     assert video.status_code == 200
     body = video.json()
     assert body["state"] == "uploading"
-    assert (body["title"], body["description"], body["visibility"]) == ("Holiday", "Beach", "unlisted")
+    assert (body["title"], body["description"], body["visibility"]) == (
+        "Holiday",
+        "Beach",
+        "unlisted",
+    )
     assert body["playback"]["hls"] is None
 
 
-async def test_resumed_upload_continues_from_the_server_offset(client: httpx.AsyncClient, token: str, adapters: Adapters) -> None:
+async def test_resumed_upload_continues_from_the_server_offset(
+    client: httpx.AsyncClient, token: str, adapters: Adapters
+) -> None:
     data = bytes(range(256)) * 40
     location = (await tus.create(client, token, len(data))).headers["location"]
     first = await tus.patch(client, token, location, 0, data[:3000])
@@ -68,7 +87,9 @@ async def test_resumed_upload_continues_from_the_server_offset(client: httpx.Asy
     assert stored == data
 
 
-async def test_wrong_offset_is_409_and_changes_nothing(client: httpx.AsyncClient, token: str, adapters: Adapters) -> None:
+async def test_wrong_offset_is_409_and_changes_nothing(
+    client: httpx.AsyncClient, token: str, adapters: Adapters
+) -> None:
     location = (await tus.create(client, token, 100)).headers["location"]
     await tus.patch(client, token, location, 0, b"a" * 40)
     wrong = await tus.patch(client, token, location, 10, b"b" * 20)
@@ -79,37 +100,51 @@ async def test_wrong_offset_is_409_and_changes_nothing(client: httpx.AsyncClient
     assert part_path(adapters.settings.upload_dir, upload_id).read_bytes() == b"a" * 40
 
 
-async def test_body_past_upload_length_is_refused_and_changes_nothing(client: httpx.AsyncClient, token: str) -> None:
+async def test_body_past_upload_length_is_refused_and_changes_nothing(
+    client: httpx.AsyncClient, token: str
+) -> None:
     location = (await tus.create(client, token, 10)).headers["location"]
     too_long = await tus.patch(client, token, location, 0, b"x" * 11)
     assert too_long.status_code == 413
     assert (await tus.head(client, token, location)).headers["upload-offset"] == "0"
 
 
-async def test_chunked_body_past_length_is_refused_too(client: httpx.AsyncClient, token: str) -> None:
+async def test_chunked_body_past_length_is_refused_too(
+    client: httpx.AsyncClient, token: str
+) -> None:
     location = (await tus.create(client, token, 10)).headers["location"]
 
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         yield b"x" * 6
         yield b"x" * 6
 
-    headers = {**tus.TUS, "Authorization": f"Bearer {token}", "Upload-Offset": "0",
-               "Content-Type": "application/offset+octet-stream"}
+    headers = {
+        **tus.TUS,
+        "Authorization": f"Bearer {token}",
+        "Upload-Offset": "0",
+        "Content-Type": "application/offset+octet-stream",
+    }
     response = await client.patch(location, headers=headers, content=chunks())
     assert response.status_code == 413
     assert (await tus.head(client, token, location)).headers["upload-offset"] == "0"
 
 
-async def test_declared_length_over_the_cap_is_413(client: httpx.AsyncClient, token: str, adapters: Adapters) -> None:
+async def test_declared_length_over_the_cap_is_413(
+    client: httpx.AsyncClient, token: str, adapters: Adapters
+) -> None:
     response = await tus.create(client, token, adapters.settings.max_upload_bytes + 1)
     assert response.status_code == 413
 
 
-async def test_another_users_upload_url_is_not_found(client: httpx.AsyncClient, token: str, other_token: str) -> None:
+async def test_another_users_upload_url_is_not_found(
+    client: httpx.AsyncClient, token: str, other_token: str
+) -> None:
     location = (await tus.create(client, token, 10)).headers["location"]
     assert (await tus.head(client, other_token, location)).status_code == 404
     assert (await tus.patch(client, other_token, location, 0, b"x" * 10)).status_code == 404
-    deleted = await client.delete(location, headers={**tus.TUS, "Authorization": f"Bearer {other_token}"})
+    deleted = await client.delete(
+        location, headers={**tus.TUS, "Authorization": f"Bearer {other_token}"}
+    )
     assert deleted.status_code == 404
     assert (await tus.head(client, token, location)).headers["upload-offset"] == "0"
 
@@ -119,52 +154,80 @@ async def test_anonymous_upload_is_401(client: httpx.AsyncClient) -> None:
     assert response.status_code == 401
 
 
-async def test_missing_tus_version_is_412_and_wrong_content_type_415(client: httpx.AsyncClient, token: str) -> None:
-    no_version = await client.post("/api/v1/uploads", headers={"Authorization": f"Bearer {token}", "Upload-Length": "10"})
+async def test_missing_tus_version_is_412_and_wrong_content_type_415(
+    client: httpx.AsyncClient, token: str
+) -> None:
+    no_version = await client.post(
+        "/api/v1/uploads", headers={"Authorization": f"Bearer {token}", "Upload-Length": "10"}
+    )
     assert no_version.status_code == 412
     location = (await tus.create(client, token, 10)).headers["location"]
     wrong_type = await client.patch(
-        location, content=b"x",
-        headers={**tus.TUS, "Authorization": f"Bearer {token}", "Upload-Offset": "0", "Content-Type": "text/plain"},
+        location,
+        content=b"x",
+        headers={
+            **tus.TUS,
+            "Authorization": f"Bearer {token}",
+            "Upload-Offset": "0",
+            "Content-Type": "text/plain",
+        },
     )
     assert wrong_type.status_code == 415
 
 
-async def test_termination_removes_upload_and_its_video(client: httpx.AsyncClient, token: str) -> None:
+async def test_termination_removes_upload_and_its_video(
+    client: httpx.AsyncClient, token: str
+) -> None:
     location = (await tus.create(client, token, 10)).headers["location"]
     video_id = location.rsplit("/", 1)[-1]
     deleted = await client.delete(location, headers={**tus.TUS, "Authorization": f"Bearer {token}"})
     assert deleted.status_code == 204
     assert (await tus.head(client, token, location)).status_code == 404
-    video = await client.get(f"/api/v1/videos/{video_id}", headers={"Authorization": f"Bearer {token}"})
+    video = await client.get(
+        f"/api/v1/videos/{video_id}", headers={"Authorization": f"Bearer {token}"}
+    )
     assert video.status_code == 404
 
 
-async def test_completed_upload_queues_one_transcode_job(client: httpx.AsyncClient, token: str, adapters: Adapters) -> None:
+async def test_completed_upload_queues_one_transcode_job(
+    client: httpx.AsyncClient, token: str, adapters: Adapters
+) -> None:
     video_id = await tus.upload_bytes(client, token, b"not really a video")
-    video = await client.get(f"/api/v1/videos/{video_id}", headers={"Authorization": f"Bearer {token}"})
+    video = await client.get(
+        f"/api/v1/videos/{video_id}", headers={"Authorization": f"Bearer {token}"}
+    )
     assert video.json()["state"] == "processing"
     async with adapters.sessions() as session:
         jobs = list(await session.scalars(select(Job)))
     assert [str(j.video_id) for j in jobs] == [video_id]
 
 
-async def test_expired_upload_is_gone_with_its_video(client: httpx.AsyncClient, token: str, adapters: Adapters) -> None:
+async def test_expired_upload_is_gone_with_its_video(
+    client: httpx.AsyncClient, token: str, adapters: Adapters
+) -> None:
     location = (await tus.create(client, token, 10)).headers["location"]
     video_id = location.rsplit("/", 1)[-1]
     removed = await expire_uploads(
-        sessions=adapters.sessions, upload_dir=adapters.settings.upload_dir,
+        sessions=adapters.sessions,
+        upload_dir=adapters.settings.upload_dir,
         now=utcnow() + timedelta(seconds=adapters.settings.upload_expiry_seconds + 1),
     )
     assert removed == 1
     assert (await tus.head(client, token, location)).status_code == 404
-    assert (await client.get(f"/api/v1/videos/{video_id}", headers={"Authorization": f"Bearer {token}"})).status_code == 404
+    assert (
+        await client.get(f"/api/v1/videos/{video_id}", headers={"Authorization": f"Bearer {token}"})
+    ).status_code == 404
     async with adapters.sessions() as session:
         assert list(await session.scalars(select(Upload))) == []
 
 
 async def test_bad_metadata_is_a_clear_error(client: httpx.AsyncClient, token: str) -> None:
-    headers = {**tus.TUS, "Authorization": f"Bearer {token}", "Upload-Length": "10", "Upload-Metadata": "title !!notbase64"}
+    headers = {
+        **tus.TUS,
+        "Authorization": f"Bearer {token}",
+        "Upload-Length": "10",
+        "Upload-Metadata": "title !!notbase64",
+    }
     response = await client.post("/api/v1/uploads", headers=headers)
     assert response.status_code == 422
     bad_visibility = await tus.create(client, token, 10, visibility="everyone")

@@ -13,9 +13,7 @@ def metadata(**values: str) -> str:
     return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in values.items())
 
 
-async def create(
-    client: httpx.AsyncClient, token: str, length: int, **meta: str
-) -> httpx.Response:
+async def create(client: httpx.AsyncClient, token: str, length: int, **meta: str) -> httpx.Response:
     headers = {
         **TUS,
         "Authorization": f"Bearer {token}",

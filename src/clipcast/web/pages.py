@@ -1,0 +1,184 @@
+"""Server-rendered pages: home, sign-up, log-in, upload, my videos, watch."""
+
+from __future__ import annotations
+
+import functools
+import math
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from clipcast.accounts.models import User
+from clipcast.core.errors import NotFound
+from clipcast.videos import service
+from clipcast.videos.lifecycle import Visibility
+from clipcast.videos.schemas import VideoPage
+from clipcast.web.deps import AdaptersDep, OptionalUser, viewer_for
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+HOME_PER_PAGE = 24
+MINE_PER_PAGE = 50
+PageNumber = Annotated[int, Query(ge=1, le=100_000)]
+NextUrl = Annotated[str | None, Query(alias="next")]
+
+router = APIRouter(include_in_schema=False)
+
+
+def format_duration(seconds: float | None) -> str:
+    """`1:05:09`, `4:02`, `0:04`; empty when unknown."""
+    if seconds is None:
+        return ""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def format_date(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d}"
+
+
+def safe_next(raw: str | None) -> str:
+    """A local path to go to after logging in; anything else (other hosts included) is `/`."""
+    if not raw or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
+        return "/"
+    parts = urlsplit(raw)
+    if parts.scheme or parts.netloc or any(ord(c) < 0x20 for c in raw):
+        return "/"
+    return raw
+
+
+@functools.cache
+def _templates() -> Jinja2Templates:
+    # Jinja2Templates turns autoescaping on: every {{ value }} is HTML-escaped.
+    templates = Jinja2Templates(directory=TEMPLATES_DIR)
+    templates.env.filters["duration"] = format_duration
+    templates.env.filters["date"] = format_date
+    return templates
+
+
+def _headers(request: Request) -> dict[str, str]:
+    # Defence in depth: pages load only our own scripts; media may come from the public URL.
+    public = request.app.state.adapters.settings.public_url
+    cdn = "" if not public else " " + "://".join(urlsplit(public)[:2])
+    policy = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        f"media-src 'self' blob:{cdn}; connect-src 'self'{cdn}; worker-src 'self' blob:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+    return {
+        "Content-Security-Policy": policy,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "Cache-Control": "no-store",
+    }
+
+
+def _render(
+    request: Request, name: str, user: User | None, *, status: int = 200, **context: Any
+) -> Response:
+    return _templates().TemplateResponse(
+        request, name, {"user": user, **context}, status_code=status, headers=_headers(request)
+    )
+
+
+def _login_redirect(request: Request) -> RedirectResponse:
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(here, safe='')}", status_code=303)
+
+
+def _pager(page: VideoPage) -> dict[str, int | None]:
+    pages = max(1, math.ceil(page.total / page.per_page))
+    return {
+        "page": page.page,
+        "pages": pages,
+        "prev": page.page - 1 if page.page > 1 else None,
+        "next": page.page + 1 if page.page < pages else None,
+    }
+
+
+@router.get("/")
+async def home(
+    request: Request, adapters: AdaptersDep, user: OptionalUser, page: PageNumber = 1
+) -> Response:
+    """Public ready videos, newest first."""
+    listing = await service.list_videos(
+        sessions=adapters.sessions,
+        viewer=viewer_for(request, adapters, user),
+        mine=False,
+        page=page,
+        per_page=HOME_PER_PAGE,
+    )
+    return _render(
+        request, "home.html", user, active="home", videos=listing.items, pager=_pager(listing)
+    )
+
+
+@router.get("/signup")
+async def signup(request: Request, user: OptionalUser, next_url: NextUrl = None) -> Response:
+    if user is not None:
+        return RedirectResponse(safe_next(next_url), status_code=303)
+    return _render(request, "signup.html", user, active="signup", next_url=safe_next(next_url))
+
+
+@router.get("/login")
+async def login(request: Request, user: OptionalUser, next_url: NextUrl = None) -> Response:
+    if user is not None:
+        return RedirectResponse(safe_next(next_url), status_code=303)
+    return _render(request, "login.html", user, active="login", next_url=safe_next(next_url))
+
+
+@router.get("/upload")
+async def upload(request: Request, user: OptionalUser) -> Response:
+    if user is None:
+        return _login_redirect(request)
+    return _render(request, "upload.html", user, active="upload", visibilities=list(Visibility))
+
+
+@router.get("/me/videos")
+async def my_videos(
+    request: Request, adapters: AdaptersDep, user: OptionalUser, page: PageNumber = 1
+) -> Response:
+    """Every video of the caller, whatever its state; the page polls the API for progress."""
+    if user is None:
+        return _login_redirect(request)
+    listing = await service.list_videos(
+        sessions=adapters.sessions,
+        viewer=viewer_for(request, adapters, user),
+        mine=True,
+        page=page,
+        per_page=MINE_PER_PAGE,
+    )
+    return _render(
+        request,
+        "my_videos.html",
+        user,
+        active="mine",
+        videos=listing.items,
+        pager=_pager(listing),
+        per_page=MINE_PER_PAGE,
+        visibilities=list(Visibility),
+    )
+
+
+@router.get("/watch/{video_id}")
+async def watch(
+    video_id: str, request: Request, adapters: AdaptersDep, user: OptionalUser
+) -> Response:
+    """The player; the API's visibility rules apply, so another user's private video is a 404."""
+    try:
+        video = await service.get_video(
+            sessions=adapters.sessions,
+            video_id=uuid.UUID(video_id),
+            viewer=viewer_for(request, adapters, user),
+        )
+    except (ValueError, NotFound):
+        return _render(request, "not_found.html", user, status=404)
+    return _render(
+        request, "watch.html", user, video=video, video_data=video.model_dump(mode="json")
+    )
