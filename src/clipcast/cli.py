@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -49,6 +51,18 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True)
 
 
+@contextlib.contextmanager
+def _api_errors() -> Iterator[None]:
+    """An API refusal is one readable line and exit status 1, not a traceback."""
+    from clipcast.client import ApiError
+
+    try:
+        yield
+    except ApiError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+
+
 def _token(username: str | None, password: str | None) -> tuple[str, str]:
     from clipcast import client
 
@@ -73,43 +87,41 @@ def upload(
     password: Annotated[str | None, typer.Option(help="Password (prompted if missing).")] = None,
 ) -> None:
     """Upload FILE with resumable tus, with progress bars for upload and processing."""
-    from clipcast import client
-
-    server, token = _token(username, password)
-    meta = {
-        "filename": file.name,
-        "title": title,
-        "description": description,
-        "visibility": visibility,
-    }
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-    )
-    with Progress(*columns, console=console) as bars:
-        task = bars.add_task("upload", total=file.stat().st_size)
-        video_id = client.upload(
-            server, token, file, meta, lambda sent, _t: bars.update(task, completed=sent)
-        )
-    console.print(f"uploaded: video [bold]{video_id}[/bold]")
-    if not wait:
-        return
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        console=console,
-    ) as bars:
-        task = bars.add_task("processing", total=100)
-        video = client.wait_until_done(
-            server, token, video_id, lambda v: bars.update(task, completed=v["progress"])
-        )
+    meta = {"filename": file.name, "title": title, "description": description}
+    meta["visibility"] = visibility
+    with _api_errors():
+        server, token = _token(username, password)
+        video_id = _send(server, token, file, meta)
+        console.print(f"uploaded: video [bold]{video_id}[/bold]")
+        if not wait:
+            return
+        video = _await_processing(server, token, video_id)
     if video["state"] == "failed":
         console.print(f"[red]failed:[/red] {video['failure_reason']}")
         raise typer.Exit(1)
     console.print(f"[green]ready[/green]: {video['playback']['hls']}")
+
+
+def _send(server: str, token: str, file: Path, meta: dict[str, str]) -> str:
+    from clipcast import client
+
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn())
+    with Progress(*columns, TransferSpeedColumn(), console=console) as bars:
+        task = bars.add_task("upload", total=file.stat().st_size)
+        return client.upload(
+            server, token, file, meta, lambda sent, _t: bars.update(task, completed=sent)
+        )
+
+
+def _await_processing(server: str, token: str, video_id: str) -> dict[str, Any]:
+    from clipcast import client
+
+    percent = TextColumn("{task.percentage:>3.0f}%")
+    with Progress(TextColumn("{task.description}"), BarColumn(), percent, console=console) as bars:
+        task = bars.add_task("processing", total=100)
+        return client.wait_until_done(
+            server, token, video_id, lambda v: bars.update(task, completed=v["progress"])
+        )
 
 
 @videos_app.command("ls")
@@ -122,10 +134,11 @@ def videos_ls(
     from clipcast import client
 
     settings = Settings()
-    server, token = (
-        _token(username, password) if mine else (settings.server_url, settings.api_token)
-    )
-    page = client.list_videos(server, token, mine=mine)
+    with _api_errors():
+        server, token = (
+            _token(username, password) if mine else (settings.server_url, settings.api_token)
+        )
+        page = client.list_videos(server, token, mine=mine)
     table = Table("id", "title", "state", "progress", "duration", "visibility")
     for v in page["items"]:
         duration = f"{v['duration']:.1f}s" if v["duration"] else "-"
@@ -138,7 +151,3 @@ def videos_ls(
 
 def main() -> None:
     app()
-
-
-if __name__ == "__main__":
-    main()

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 from tusclient import client as tus_client
+from tusclient.exceptions import TusCommunicationError
 
 CHUNK = 8 * 1024 * 1024
 
@@ -48,14 +49,25 @@ def upload(
         f"{server.rstrip('/')}/api/v1/uploads", headers={"Authorization": f"Bearer {token}"}
     )
     total = path.stat().st_size
-    with path.open("rb") as stream:
-        uploader = tus.uploader(
-            file_stream=stream, chunk_size=CHUNK, metadata=metadata, retries=3, retry_delay=1
-        )
-        while uploader.offset < total:
-            uploader.upload_chunk()  # type: ignore[no-untyped-call]
-            on_progress(uploader.offset, total)
+    try:
+        with path.open("rb") as stream:
+            uploader = tus.uploader(
+                file_stream=stream, chunk_size=CHUNK, metadata=metadata, retries=3, retry_delay=1
+            )
+            while uploader.offset < total:
+                uploader.upload_chunk()  # type: ignore[no-untyped-call]
+                on_progress(uploader.offset, total)
+    except TusCommunicationError as exc:
+        raise ApiError(f"{exc.status_code}: {_tus_message(exc)}") from None
     return str(uploader.url).rstrip("/").rsplit("/", 1)[-1]
+
+
+def _tus_message(exc: TusCommunicationError) -> str:
+    body = exc.response_content or b""
+    try:
+        return str(httpx.Response(400, content=body).json()["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return str(exc)
 
 
 def get_video(server: str, token: str, video_id: str) -> dict[str, Any]:
