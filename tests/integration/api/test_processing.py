@@ -168,3 +168,23 @@ async def test_a_stalled_ffmpeg_is_killed_and_the_video_fails(
     assert "stalled" in body["failure_reason"]
     leftovers = subprocess.run(["pgrep", "-f", "stall.fifo"], capture_output=True, text=True).stdout
     assert leftovers.strip() == ""
+
+
+@pytest.mark.parametrize(
+    ("kind", "audio", "video", "resolutions"),
+    [("audio-only", True, False, [0]), ("video-only", False, True, [240])],
+)
+async def test_audio_only_and_video_only_sources_become_playable(
+    client: httpx.AsyncClient, adapters: Adapters, alice: str, tmp_path: Path,
+    kind: str, audio: bool, video: bool, resolutions: list[int],
+) -> None:
+    suffix = ".m4a" if not video else ".mp4"
+    source = make_video(tmp_path / f"{kind}{suffix}", seconds=3, audio=audio, video=video)
+    video_id = await upload_and_process(client, adapters, alice, source)
+    body = (await client.get(f"/api/v1/videos/{video_id}", headers=auth(alice))).json()
+    assert body["state"] == "ready", body["failure_reason"]
+    assert [r["resolution"] for r in body["renditions"]] == resolutions
+    master = (await client.get(body["playback"]["hls"])).text
+    codecs = next(line for line in master.splitlines() if line.startswith("#EXT-X-STREAM-INF"))
+    assert ("mp4a" in codecs) is audio
+    assert ("avc1" in codecs) is video
