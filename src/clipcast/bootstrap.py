@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from clipcast.adapters.storage.base import ObjectStorage
 from clipcast.db.session import make_engine, make_sessionmaker
+from clipcast.ops.metrics import Metrics
 from clipcast.settings import Settings, StorageBackend
 
 
@@ -22,6 +23,7 @@ class Adapters:
     sessions: async_sessionmaker[AsyncSession]
     storage: ObjectStorage
     secret: bytes
+    metrics: Metrics = field(default_factory=Metrics, kw_only=True)
 
     async def close(self) -> None:
         await self.storage.close()

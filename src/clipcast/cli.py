@@ -48,7 +48,12 @@ def serve(
     console.print(
         f"clipcast on [bold]http://{host}:{port}/[/bold]  (data in {settings.data_dir.resolve()})"
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True)
+    from clipcast.ops.logs import configure_logging
+
+    configure_logging()
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_config=None, proxy_headers=True
+    )
 
 
 @contextlib.contextmanager

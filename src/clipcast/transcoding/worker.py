@@ -14,6 +14,7 @@ from clipcast.bootstrap import Adapters
 from clipcast.core.clock import utcnow
 from clipcast.jobs import queue
 from clipcast.jobs.models import Job
+from clipcast.ops import logs
 from clipcast.transcoding.service import fail_video, transcode_video
 from clipcast.uploads.service import expire_uploads, finish_if_complete, unfinished_complete_uploads
 
@@ -53,6 +54,9 @@ async def run_worker(adapters: Adapters, *, stop: asyncio.Event | None = None) -
 async def run_job(adapters: Adapters, job: Job, name: str) -> None:
     """Process one leased job; on cancellation give it back so another worker takes it."""
     renewer = asyncio.create_task(_keep_lease(adapters, job, name))
+    log_token = logs.job_id.set(str(job.id))
+    started = time.monotonic()
+    outcome_label = "crashed"
     try:
         outcome_reason: str | None
         if job.attempts > MAX_ATTEMPTS:
@@ -64,7 +68,9 @@ async def run_job(adapters: Adapters, job: Job, name: str) -> None:
             )
             outcome_reason = outcome.reason
         await _finish(adapters, job, outcome_reason)
+        outcome_label = "failed" if outcome_reason else "done"
     except asyncio.CancelledError:
+        outcome_label = "released"
         await asyncio.shield(queue.release(adapters.sessions, job.id, name))
         raise
     except Exception:
@@ -72,6 +78,10 @@ async def run_job(adapters: Adapters, job: Job, name: str) -> None:
         # retried when the lease runs out, and failed for good after MAX_ATTEMPTS.
         log.exception("transcode job %s for video %s crashed", job.id, job.video_id)
     finally:
+        adapters.metrics.job_seconds.labels(kind=job.kind, outcome=outcome_label).observe(
+            time.monotonic() - started
+        )
+        logs.job_id.reset(log_token)
         renewer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await renewer

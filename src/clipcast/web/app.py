@@ -14,6 +14,8 @@ from clipcast import __version__
 from clipcast.accounts.api import router as auth_router
 from clipcast.bootstrap import Adapters, build_adapters
 from clipcast.cdn.api import router as cdn_router
+from clipcast.ops.api import install_request_middleware
+from clipcast.ops.api import router as ops_router
 from clipcast.settings import Settings
 from clipcast.uploads.api import router as uploads_router
 from clipcast.videos.api import router as videos_router
@@ -55,6 +57,8 @@ def create_app(
 
     app = FastAPI(title="clipcast", version=__version__, lifespan=lifespan)
     install_error_handlers(app)
+    install_request_middleware(app)
+    app.include_router(ops_router)
     app.include_router(auth_router)
     app.include_router(uploads_router)
     app.include_router(videos_router)

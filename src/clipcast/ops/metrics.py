@@ -1,0 +1,55 @@
+"""Prometheus metrics of one process, in a registry of its own (nothing global at import)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
+
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_JOB_BUCKETS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
+
+
+class Metrics:
+    """Counters the code updates as it runs, plus gauges filled from the database at scrape."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.request_seconds = Histogram(
+            "clipcast_http_request_seconds",
+            "HTTP request latency by route template.",
+            ["method", "route", "status"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.job_seconds = Histogram(
+            "clipcast_job_seconds",
+            "Wall time of finished jobs.",
+            ["kind", "outcome"],
+            buckets=_JOB_BUCKETS,
+            registry=self.registry,
+        )
+        self.event_seconds = Histogram(
+            "clipcast_event_handler_seconds",
+            "Time bus handlers take per event.",
+            ["group", "outcome"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.queue_depth = Gauge(
+            "clipcast_queue_depth",
+            "Jobs waiting or running.",
+            ["kind", "state"],
+            registry=self.registry,
+        )
+        self.outbox_pending = Gauge(
+            "clipcast_outbox_pending_events",
+            "Outbox events not yet published.",
+            registry=self.registry,
+        )
+        self.outbox_lag = Gauge(
+            "clipcast_outbox_lag_seconds",
+            "Age of the oldest unpublished outbox event.",
+            registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
