@@ -1,0 +1,1 @@
+"""Media adapters: probing untrusted uploads and running ffmpeg in watched child processes."""
