@@ -157,7 +157,10 @@ async def test_progress_is_reported_up_to_done(tmp_path: Path) -> None:
 
 
 def _children() -> list[str]:
-    """Processes whose parent is this test process (zombies included)."""
+    """ffmpeg processes whose parent is this test process (zombies included).
+
+    Only ffmpeg counts: a full run also has session servers (SeaweedFS, clipcast) as children.
+    """
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -169,7 +172,7 @@ def _children() -> list[str]:
                 stat[stat.index("(") + 1 : stat.rindex(")")],
                 stat[stat.rindex(")") + 2 :].split(),
             )
-            if int(fields[1]) == os.getpid():
+            if int(fields[1]) == os.getpid() and name.startswith("ffmpeg"):
                 found.append(f"{entry.name} {name} {fields[0]}")
     return found
 
