@@ -8,10 +8,13 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from clipcast.adapters.bus.base import Bus
+from clipcast.adapters.search.base import SearchIndex
 from clipcast.adapters.storage.base import ObjectStorage
+from clipcast.db import models as _all_tables  # noqa: F401 - every table known, whichever role runs
 from clipcast.db.session import make_engine, make_sessionmaker
 from clipcast.ops.metrics import Metrics
-from clipcast.settings import Settings, StorageBackend
+from clipcast.settings import BusBackend, Settings, StorageBackend
 
 
 @dataclass
@@ -22,10 +25,14 @@ class Adapters:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     storage: ObjectStorage
+    bus: Bus
     secret: bytes
+    search: SearchIndex
     metrics: Metrics = field(default_factory=Metrics, kw_only=True)
 
     async def close(self) -> None:
+        await self.bus.close()  # first: its consumers may still use storage and the database
+        await self.search.close()
         await self.storage.close()
         await self.engine.dispose()
 
@@ -44,6 +51,22 @@ def build_storage(settings: Settings) -> ObjectStorage:
     from clipcast.adapters.storage.local import LocalStorage
 
     return LocalStorage(settings.media_dir)
+
+
+def build_bus(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Bus:
+    if settings.bus_backend is BusBackend.NATS:
+        from clipcast.adapters.bus.nats import NatsBus
+
+        return NatsBus(settings.nats_url, prefix=settings.nats_prefix)
+    from clipcast.adapters.bus.local import LocalBus
+
+    return LocalBus(sessions)
+
+
+def build_search(settings: Settings) -> SearchIndex:
+    from clipcast.adapters.search.tantivy import TantivyIndex
+
+    return TantivyIndex(settings.resolved_search_dir())
 
 
 def load_secret(settings: Settings) -> bytes:
@@ -69,10 +92,13 @@ def build_adapters(settings: Settings) -> Adapters:
     for directory in (settings.upload_dir, settings.work_dir):
         directory.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url())
+    sessions = make_sessionmaker(engine)
     return Adapters(
         settings=settings,
         engine=engine,
-        sessions=make_sessionmaker(engine),
+        sessions=sessions,
         storage=build_storage(settings),
+        bus=build_bus(settings, sessions),
         secret=load_secret(settings),
+        search=build_search(settings),
     )

@@ -17,6 +17,8 @@ from clipcast.settings import Settings
 app = typer.Typer(help="clipcast: a self-hostable video platform.", no_args_is_help=True)
 videos_app = typer.Typer(help="List and inspect videos.", no_args_is_help=True)
 app.add_typer(videos_app, name="videos")
+search_app = typer.Typer(help="Manage this node's search index.", no_args_is_help=True)
+app.add_typer(search_app, name="search")
 console = Console()
 
 
@@ -51,9 +53,7 @@ def serve(
     from clipcast.ops.logs import configure_logging
 
     configure_logging()
-    uvicorn.run(
-        create_app(settings), host=host, port=port, log_config=None, proxy_headers=True
-    )
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, proxy_headers=True)
 
 
 @contextlib.contextmanager
@@ -66,6 +66,46 @@ def _api_errors() -> Iterator[None]:
     except ApiError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
+
+
+@app.command()
+def api(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+) -> None:
+    """HTTP only (API, pages, CDN route) plus the outbox relay; workers run elsewhere."""
+    import uvicorn
+
+    from clipcast.ops.logs import configure_logging
+    from clipcast.runtime import Role
+    from clipcast.web.app import create_app
+
+    configure_logging()
+    application = create_app(Settings(), roles={Role.RELAY})
+    uvicorn.run(application, host=host, port=port, log_config=None, proxy_headers=True)
+
+
+@app.command()
+def worker(
+    role: Annotated[
+        list[str],
+        typer.Option("--role", help="transcode, thumbnails, search, relay or all (repeatable)."),
+    ],
+) -> None:
+    """Background work without HTTP; SIGTERM finishes or releases the work in hand, then exits."""
+    import asyncio
+
+    from clipcast.bootstrap import build_adapters
+    from clipcast.ops.logs import configure_logging
+    from clipcast.runtime import Role, expand, run_worker_process
+
+    try:
+        roles = expand([Role(r) for r in role])
+    except ValueError:
+        console.print(f"[red]error:[/red] roles are {', '.join(r.value for r in Role)}")
+        raise typer.Exit(2) from None
+    configure_logging()
+    asyncio.run(run_worker_process(build_adapters(Settings()), roles))
 
 
 def _token(username: str | None, password: str | None) -> tuple[str, str]:
@@ -152,6 +192,35 @@ def videos_ls(
         )
     console.print(table)
     console.print(f"{page['total']} video(s)")
+
+
+async def _reindex() -> int:
+    from clipcast.bootstrap import build_adapters
+    from clipcast.search.service import reindex_all
+
+    adapters = build_adapters(Settings())
+    try:
+        return await reindex_all(sessions=adapters.sessions, index=adapters.search)
+    finally:
+        await adapters.close()
+
+
+@search_app.command("reindex")
+def search_reindex() -> None:
+    """Rebuild this node's search index from SQL (with the node's CLIPCAST_* settings)."""
+    import asyncio
+
+    from clipcast.adapters.search.base import IndexLocked
+
+    try:
+        count = asyncio.run(_reindex())
+    except IndexLocked as exc:
+        console.print(
+            f"[red]error:[/red] {exc}. A running clipcast process owns it: stop that process, "
+            "or rebuild into another CLIPCAST_SEARCH_DIR and point the node there."
+        )
+        raise typer.Exit(1) from None
+    console.print(f"[green]search index rebuilt[/green]: {count} video(s)")
 
 
 def main() -> None:

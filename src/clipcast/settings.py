@@ -14,6 +14,11 @@ class StorageBackend(StrEnum):
     S3 = "s3"
 
 
+class BusBackend(StrEnum):
+    LOCAL = "local"  # in-process delivery, stored in the SQL database
+    NATS = "nats"  # NATS JetStream, shared by every process
+
+
 class Settings(BaseSettings):
     """Every knob of a clipcast process; defaults give the embedded mode."""
 
@@ -32,6 +37,10 @@ class Settings(BaseSettings):
     s3_access_key: str = "clipcast"
     s3_secret_key: str = "clipcast"  # noqa: S105 - SeaweedFS default accepts any pair
 
+    bus_backend: BusBackend = BusBackend.LOCAL
+    nats_url: str = "nats://127.0.0.1:4222"
+    nats_prefix: str = "clipcast"  # streams {prefix}_EVENTS / {prefix}_DEAD; one per deployment
+
     # Uploads and untrusted media caps.
     max_upload_bytes: int = 8 * 1024**3
     upload_expiry_seconds: int = 24 * 3600
@@ -48,6 +57,9 @@ class Settings(BaseSettings):
     ladder: list[int] = Field(default_factory=lambda: [1080, 720, 480, 360, 240])
     x264_preset: str = "veryfast"
     clip_seconds: int = 2
+    # Sources longer than 1.5 chunks are cut into chunks of this many seconds (whole clips)
+    # that any worker encodes in parallel; 0 encodes every source in one piece.
+    chunk_seconds: int = 30
     worker_poll_seconds: float = 0.5
     job_lease_seconds: float = 120.0
     run_workers: bool = True  # `serve` runs the transcode worker in-process
@@ -55,10 +67,17 @@ class Settings(BaseSettings):
     playback_token_seconds: int = 6 * 3600
     access_token_days: int = 30
 
+    # Search: each search node keeps its own tantivy index (None: data_dir/search).
+    search_dir: Path | None = None
+    search_node: str = ""  # a search node's consumer group name; empty: the host name
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'clipcast.db').resolve()}"
+
+    def resolved_search_dir(self) -> Path:
+        return self.search_dir if self.search_dir is not None else self.data_dir / "search"
 
     @property
     def upload_dir(self) -> Path:

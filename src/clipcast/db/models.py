@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from clipcast.accounts.models import AccessToken, User
 from clipcast.db.base import Base
+from clipcast.events.models import BusBinding, BusDelivery, BusEvent, ProcessedEvent
 from clipcast.jobs.models import Job
 from clipcast.outbox.models import OutboxEvent
 from clipcast.uploads.models import Upload
@@ -13,9 +14,13 @@ metadata = Base.metadata
 
 __all__ = [
     "AccessToken",
+    "BusBinding",
+    "BusDelivery",
+    "BusEvent",
     "Clip",
     "Job",
     "OutboxEvent",
+    "ProcessedEvent",
     "Rendition",
     "Upload",
     "User",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
 
+from clipcast.thumbnails.schemas import ThumbnailsOut
 from clipcast.videos.lifecycle import VideoState, Visibility
 
 
@@ -44,7 +44,7 @@ class VideoOut(BaseModel):
     width: int | None
     height: int | None
     renditions: list[RenditionOut]
-    thumbnails: dict[str, Any]
+    thumbnails: ThumbnailsOut
     playback: PlaybackOut
 
 

@@ -13,6 +13,8 @@ from clipcast.adapters.storage.base import ObjectStorage
 from clipcast.cdn.signing import sign_playback
 from clipcast.core.errors import InvalidInput, NotFound
 from clipcast.outbox.repository import add_event
+from clipcast.thumbnails.schemas import ThumbnailsOut
+from clipcast.thumbnails.urls import thumbnail_urls
 from clipcast.videos import repository as repo
 from clipcast.videos.chain import object_prefix, source_key
 from clipcast.videos.lifecycle import VideoState, Visibility, can_watch
@@ -90,9 +92,16 @@ def _to_out(video: Video, owner: str, renditions: list[Rendition], viewer: Viewe
             )
             for r in sorted(renditions, key=lambda r: r.resolution, reverse=True)
         ],
-        thumbnails=dict(video.thumbnails or {}),
+        thumbnails=_thumbnails(video, viewer),
         playback=PlaybackOut(hls=hls, expires_at=expires),
     )
+
+
+def _thumbnails(video: Video, viewer: Viewer) -> ThumbnailsOut:
+    """Thumbnail URLs under the same root, signed or not, as the video's playback URLs."""
+    if not video.thumbnails:
+        return ThumbnailsOut()
+    return thumbnail_urls(video.thumbnails, _media_root(video, viewer)[0], video.id)
 
 
 async def _outs(session: AsyncSession, videos: list[Video], viewer: Viewer) -> list[VideoOut]:

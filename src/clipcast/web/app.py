@@ -16,7 +16,10 @@ from clipcast.bootstrap import Adapters, build_adapters
 from clipcast.cdn.api import router as cdn_router
 from clipcast.ops.api import install_request_middleware
 from clipcast.ops.api import router as ops_router
+from clipcast.runtime import Role, expand, run_roles
+from clipcast.search.api import router as search_router
 from clipcast.settings import Settings
+from clipcast.thumbnails.api import router as thumbnails_router
 from clipcast.uploads.api import router as uploads_router
 from clipcast.videos.api import router as videos_router
 from clipcast.web.errors import install_error_handlers
@@ -29,29 +32,30 @@ def create_app(
     adapters: Adapters | None = None,
     *,
     run_workers: bool | None = None,
+    roles: set[Role] | None = None,
 ) -> FastAPI:
-    """Build the app; adapters are made at start-up unless given (tests pass their own)."""
+    """Build the app; adapters are made at start-up unless given (tests pass their own).
+
+    `roles` run in-process beside the API: `serve` runs them all, `api` only the outbox relay,
+    tests none (`run_workers=False`) unless they ask.
+    """
     settings = settings or (adapters.settings if adapters else Settings())
     workers = settings.run_workers if run_workers is None else run_workers
+    if roles is None:
+        roles = expand([Role.ALL, Role.RELAY]) if workers else set()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = adapters is None
         app.state.adapters = adapters or build_adapters(settings)
         await app.state.adapters.storage.check()  # fail fast; S3 creates its bucket here
-        background: list[asyncio.Task[None]] = []
-        if workers:
-            from clipcast.transcoding.worker import run_worker
-
-            background.append(asyncio.create_task(run_worker(app.state.adapters)))
+        stop = asyncio.Event()
+        running = asyncio.create_task(run_roles(app.state.adapters, roles, stop))
         try:
             yield
         finally:
-            for task in background:
-                task.cancel()
-            for task in background:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            stop.set()
+            await running
             if owned:
                 await app.state.adapters.close()
 
@@ -62,6 +66,8 @@ def create_app(
     app.include_router(auth_router)
     app.include_router(uploads_router)
     app.include_router(videos_router)
+    app.include_router(thumbnails_router)
+    app.include_router(search_router)
     app.include_router(cdn_router)
     _include_pages(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,4 +1,4 @@
-"""Server-rendered pages: home, sign-up, log-in, upload, my videos, watch."""
+"""Server-rendered pages: home, sign-up, log-in, upload, my videos, watch, search."""
 
 from __future__ import annotations
 
@@ -8,14 +8,18 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from clipcast.accounts.models import User
-from clipcast.core.errors import NotFound
+from clipcast.core.clock import utcnow
+from clipcast.core.errors import InvalidInput, NotFound
+from clipcast.search import service as search_service
+from clipcast.search.query import DateWindow, DurationBucket, page_params
+from clipcast.search.schemas import SearchPageOut
 from clipcast.videos import service
 from clipcast.videos.lifecycle import Visibility
 from clipcast.videos.schemas import VideoPage
@@ -24,6 +28,7 @@ from clipcast.web.deps import AdaptersDep, OptionalUser, viewer_for
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 HOME_PER_PAGE = 24
 MINE_PER_PAGE = 50
+SEARCH_PER_PAGE = 20
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 NextUrl = Annotated[str | None, Query(alias="next")]
 
@@ -63,12 +68,14 @@ def _templates() -> Jinja2Templates:
 
 
 def _headers(request: Request) -> dict[str, str]:
-    # Defence in depth: pages load only our own scripts; media may come from the public URL.
+    # Defence in depth: pages load only our own scripts; media, thumbnails (posters, sprite
+    # sheets) and the storyboard VTT (fetched) may come from the public URL.
     public = request.app.state.adapters.settings.public_url
     cdn = "" if not public else " " + "://".join(urlsplit(public)[:2])
     policy = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-        f"media-src 'self' blob:{cdn}; connect-src 'self'{cdn}; worker-src 'self' blob:; "
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data: blob:{cdn}; media-src 'self' blob:{cdn}; connect-src 'self'{cdn}; "
+        "worker-src 'self' blob:; "
         "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
     return {
@@ -182,3 +189,51 @@ async def watch(
     return _render(
         request, "watch.html", user, video=video, video_data=video.model_dump(mode="json")
     )
+
+
+@router.get("/search")
+async def search(
+    request: Request,
+    adapters: AdaptersDep,
+    user: OptionalUser,
+    q: str = "",
+    page: PageNumber = 1,
+    sort: str = "",
+    duration: str = "",
+    date: str = "",
+) -> Response:
+    """Results with highlighted snippets and filters; search.js adds suggestions as you type."""
+    q = q[:200]  # a page answers a too-long query with its start, not an error
+    form = {"q": q, "sort": sort, "duration": duration, "date": date}
+    params = page_params(
+        q=q, page=page, per_page=SEARCH_PER_PAGE, sort=sort, duration=duration, date=date
+    )
+    results: SearchPageOut | None = None
+    error: str | None = None
+    try:
+        results = await search_service.search_videos(
+            index=adapters.search, params=params, viewer_id=user.id if user else None, now=utcnow()
+        )
+    except InvalidInput as exc:
+        error = exc.message
+    pages = max(1, math.ceil(results.total / SEARCH_PER_PAGE)) if results else 1
+    return _render(
+        request,
+        "search.html",
+        user,
+        active="search",
+        q=q,
+        form=form,
+        results=results,
+        error=error,
+        durations=list(DurationBucket),
+        dates=list(DateWindow),
+        pager={"page": page, "pages": pages},
+        prev_url=_search_url(form, page - 1) if page > 1 else None,
+        next_url=_search_url(form, page + 1) if page < pages else None,
+    )
+
+
+def _search_url(form: dict[str, str], page: int) -> str:
+    """The same search on another page; empty choices stay out of the URL."""
+    return "/search?" + urlencode({**{k: v for k, v in form.items() if v}, "page": page})

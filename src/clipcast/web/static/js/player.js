@@ -1,8 +1,14 @@
 // The watch page: hls.js on MSE with a quality picker, native HLS where MSE is missing, and
 // a poll of the API while the video is still processing (it starts playing once playable).
+// The poster and the storyboard's scrub bar come with the thumbnails, shortly after `ready`.
 import { api } from "./api.js";
+import { attachScrub } from "./scrub.js";
 
 const POLL_MS = 2000;
+// Thumbnails are made after the video is ready: a page that saw it processing, or opened just
+// after, keeps asking a little while for them.
+const THUMBNAIL_POLLS = 15;
+const FRESH_MS = 5 * 60 * 1000;
 const video = document.getElementById("player");
 const picker = document.getElementById("quality");
 const ui = {
@@ -14,8 +20,12 @@ const ui = {
   stillPercent: document.querySelector("[data-still-percent]"),
   failure: document.querySelector("[data-failure]"),
 };
+const scrub = document.querySelector("[data-scrub]");
 let data = JSON.parse(document.getElementById("video-data").textContent);
 let started = false;
+let thumbnailPolls = 0;
+const expectThumbnails =
+  data.state !== "ready" || Date.now() - Date.parse(data.updated_at) < FRESH_MS;
 
 function option(value, label) {
   const element = document.createElement("option");
@@ -107,7 +117,28 @@ function showWait(text, progress) {
   }
 }
 
+function showThumbnails() {
+  const { poster, storyboard } = data.thumbnails || {};
+  if (poster && !video.getAttribute("poster")) video.poster = poster.player.url;
+  if (storyboard && data.playable) attachScrub(video, scrub, storyboard, data.duration);
+}
+
+function waitingForThumbnails() {
+  const thumbs = data.thumbnails || {};
+  return (
+    expectThumbnails &&
+    data.state === "ready" &&
+    !thumbs.storyboard &&
+    thumbnailPolls < THUMBNAIL_POLLS
+  );
+}
+
+function shouldPoll() {
+  return data.state === "uploading" || data.state === "processing" || waitingForThumbnails();
+}
+
 function render() {
+  showThumbnails();
   ui.failure.textContent = data.failure_reason || "";
   ui.failure.hidden = !data.failure_reason;
   ui.still.hidden = !(data.state === "processing" && data.playable);
@@ -122,14 +153,15 @@ function render() {
 }
 
 async function poll() {
+  if (data.state === "ready") thumbnailPolls += 1;
   try {
     data = await api(`/api/v1/videos/${encodeURIComponent(data.id)}`);
     render();
   } catch {
     // A blip (server restarting, network): try again on the next tick.
   }
-  if (data.state === "uploading" || data.state === "processing") window.setTimeout(poll, POLL_MS);
+  if (shouldPoll()) window.setTimeout(poll, POLL_MS);
 }
 
 render();
-if (data.state === "uploading" || data.state === "processing") window.setTimeout(poll, POLL_MS);
+if (shouldPoll()) window.setTimeout(poll, POLL_MS);

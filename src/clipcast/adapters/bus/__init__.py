@@ -1,0 +1,1 @@
+"""Pub/sub bus port and its adapters (in-process, NATS JetStream)."""

@@ -1,0 +1,1 @@
+"""Search index port and its adapter (tantivy)."""

@@ -1,0 +1,142 @@
+"""What each kind of process runs: the roles of `serve`, `api` and `worker --role …`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import time
+from enum import StrEnum
+
+from clipcast.adapters.bus.base import Event, Handler, Subscription
+from clipcast.bootstrap import Adapters
+
+log = logging.getLogger(__name__)
+
+
+class Role(StrEnum):
+    TRANSCODE = "transcode"
+    THUMBNAILS = "thumbnails"
+    SEARCH = "search"
+    RELAY = "relay"
+    ALL = "all"
+
+
+WORKER_ROLES = (Role.TRANSCODE, Role.THUMBNAILS, Role.SEARCH)
+
+
+def expand(roles: list[Role]) -> set[Role]:
+    """`all` means every worker role; the relay runs wherever the API runs, or when asked."""
+    out = set(roles)
+    if Role.ALL in out:
+        out.discard(Role.ALL)
+        out.update(WORKER_ROLES)
+    return out
+
+
+def search_group(node: str) -> str:
+    """Every search node keeps a whole index, so each is its own consumer group."""
+    return f"search-{node or socket.gethostname()}".replace(".", "-")
+
+
+def _measured(adapters: Adapters, group: str, handler: Handler) -> Handler:
+    async def run(event: Event) -> None:
+        start, outcome = time.perf_counter(), "error"
+        try:
+            await handler(event)
+            outcome = "ok"
+        finally:
+            adapters.metrics.event_seconds.labels(group=group, outcome=outcome).observe(
+                time.perf_counter() - start
+            )
+
+    return run
+
+
+async def _subscribe(adapters: Adapters, roles: set[Role]) -> list[Subscription]:
+    subs: list[Subscription] = []
+    if Role.THUMBNAILS in roles:
+        from clipcast.thumbnails.handlers import handle_video_ready
+
+        async def thumbnails(event: Event) -> None:
+            await handle_video_ready(
+                event,
+                sessions=adapters.sessions,
+                storage=adapters.storage,
+                settings=adapters.settings,
+            )
+
+        subs.append(
+            await adapters.bus.subscribe(
+                "thumbnails",
+                ["video.ready"],
+                _measured(adapters, "thumbnails", thumbnails),
+                ack_wait_seconds=adapters.settings.job_lease_seconds,
+            )
+        )
+    if Role.SEARCH in roles:
+        from clipcast.search.handlers import TOPICS as SEARCH_TOPICS
+        from clipcast.search.handlers import handle as handle_search
+
+        async def search(event: Event) -> None:
+            await handle_search(event, sessions=adapters.sessions, index=adapters.search)
+
+        group = search_group(adapters.settings.search_node)
+        subs.append(
+            await adapters.bus.subscribe(
+                group, list(SEARCH_TOPICS), _measured(adapters, group, search)
+            )
+        )
+    return subs
+
+
+async def run_roles(adapters: Adapters, roles: set[Role], stop: asyncio.Event) -> None:
+    """Run the roles until `stop` is set; then stop taking work, give back what is in hand."""
+    tasks: list[asyncio.Task[None]] = []
+    if Role.RELAY in roles:
+        from clipcast.events.relay import run_relay
+
+        tasks.append(asyncio.create_task(run_relay(adapters.sessions, adapters.bus, stop=stop)))
+    if Role.TRANSCODE in roles:
+        from clipcast.transcoding.worker import run_worker
+
+        tasks.append(asyncio.create_task(run_worker(adapters, stop=stop)))
+    subs = await _subscribe(adapters, roles)
+    log.info("running roles: %s", ", ".join(sorted(roles)) or "none")
+    try:
+        await stop.wait()
+    finally:
+        await _shutdown(subs, tasks)
+
+
+async def _shutdown(subs: list[Subscription], tasks: list[asyncio.Task[None]]) -> None:
+    for sub in subs:
+        await sub.stop()
+    # A transcode job in hand is released (another worker takes it at once) rather than
+    # finished: a long encode would outlast any sensible stop timeout.
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def install_signal_handlers(stop: asyncio.Event) -> None:
+    """SIGTERM and SIGINT set `stop`, so work in hand is finished or released before exit."""
+    import signal
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def run_worker_process(adapters: Adapters, roles: set[Role]) -> None:
+    """`clipcast worker`: no HTTP, only roles, until SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    install_signal_handlers(stop)
+    try:
+        await adapters.storage.check()
+        await run_roles(adapters, roles, stop)
+    finally:
+        await adapters.close()

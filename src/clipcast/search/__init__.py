@@ -1,0 +1,1 @@
+"""Search: indexing videos from SQL, ranked queries with access rules, snippets, suggestions."""

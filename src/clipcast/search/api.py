@@ -1,0 +1,69 @@
+"""Routes of search: results and suggestions, limited to what the caller may watch."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from clipcast.adapters.search.base import SortOrder
+from clipcast.core.clock import utcnow
+from clipcast.search import service
+from clipcast.search.query import DateWindow, SearchParams
+from clipcast.search.schemas import SearchPageOut, SuggestOut
+from clipcast.web.deps import AdaptersDep, OptionalUser
+
+router = APIRouter(prefix="/api/v1/search", tags=["search"])
+
+QueryText = Annotated[str, Query(max_length=200)]
+Seconds = Annotated[float | None, Query(ge=0)]
+
+
+def split_tags(raw: list[str]) -> tuple[str, ...]:
+    """`?tags=a,b` and `?tags=a&tags=b` mean the same."""
+    return tuple(t for value in raw for t in value.split(","))
+
+
+@router.get("")
+async def search(
+    adapters: AdaptersDep,
+    user: OptionalUser,
+    q: QueryText = "",
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+    sort: SortOrder = SortOrder.RELEVANCE,
+    duration_min: Seconds = None,
+    duration_max: Seconds = None,
+    date: DateWindow | None = None,
+    uploaded_after: datetime | None = None,
+    uploaded_before: datetime | None = None,
+    tags: Annotated[list[str] | None, Query()] = None,
+    owner: Annotated[str | None, Query(max_length=64)] = None,
+) -> SearchPageOut:
+    """Videos matching `q` (typos forgiven, the last word as a prefix) and the filters."""
+    params = SearchParams(
+        q=q,
+        page=page,
+        per_page=per_page,
+        sort=sort,
+        duration_min=duration_min,
+        duration_max=duration_max,
+        date=date,
+        uploaded_after=uploaded_after,
+        uploaded_before=uploaded_before,
+        tags=split_tags(tags or []),
+        owner=owner,
+    )
+    return await service.search_videos(
+        index=adapters.search, params=params, viewer_id=user.id if user else None, now=utcnow()
+    )
+
+
+@router.get("/suggest")
+async def suggest(adapters: AdaptersDep, user: OptionalUser, q: QueryText = "") -> SuggestOut:
+    """Up to 8 titles for what has been typed so far."""
+    titles = await service.suggest_titles(
+        index=adapters.search, q=q, viewer_id=user.id if user else None
+    )
+    return SuggestOut(suggestions=titles)

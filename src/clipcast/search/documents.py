@@ -1,0 +1,52 @@
+"""Which videos the index holds, and what it holds of each (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from clipcast.adapters.search.base import SearchDoc
+from clipcast.videos.lifecycle import VideoState, Visibility
+from clipcast.videos.models import Video
+
+MAX_TAGS = 32
+
+
+def indexable(video: Video) -> bool:
+    """Only ready videos: nothing else can be watched, so nothing else may be found."""
+    return video.state == VideoState.READY
+
+
+def listed(visibility: Visibility) -> bool:
+    """Found by everyone. Unlisted videos are watchable by link but never listed; they, like
+    private ones, are found only by their owner."""
+    return visibility is Visibility.PUBLIC
+
+
+def clean_tags(raw: Iterable[Any]) -> tuple[str, ...]:
+    """Distinct non-empty tags, in order, as strings."""
+    tags = (str(t).strip() for t in raw if t is not None)
+    return tuple(dict.fromkeys(t for t in tags if t))[:MAX_TAGS]
+
+
+def video_tags(video: Video) -> tuple[str, ...]:
+    # Videos have no tags column yet (it needs a migration: `videos.tags`, a JSON list).
+    # Reading it by name means indexing picks tags up the day the column exists.
+    return clean_tags(getattr(video, "tags", None) or ())
+
+
+def to_document(video: Video, owner_name: str, popularity: float = 0.0) -> SearchDoc:
+    visibility = Visibility(video.visibility)
+    return SearchDoc(
+        video_id=video.id,
+        title=video.title,
+        description=video.description or "",
+        tags=video_tags(video),
+        owner_id=video.owner_id,
+        owner_name=owner_name,
+        visibility=visibility.value,
+        listed=listed(visibility),
+        created_at=video.created_at,
+        duration=float(video.duration or 0.0),
+        popularity=popularity,
+    )

@@ -1,0 +1,135 @@
+"""Use cases of search: keep the index in step with SQL, rebuild it, answer queries."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from clipcast.adapters.search.base import (
+    SearchHit,
+    SearchIndex,
+    SearchPage,
+    SearchQuery,
+)
+from clipcast.search import repository as repo
+from clipcast.search.documents import indexable, to_document
+from clipcast.search.query import (
+    SUGGEST_LIMIT,
+    SearchParams,
+    build_search_query,
+    build_suggest_query,
+    typo_pass_needed,
+    without_typos,
+)
+from clipcast.search.schemas import SearchItemOut, SearchPageOut
+from clipcast.search.snippets import Highlighter
+from clipcast.videos.schemas import OwnerOut
+
+log = logging.getLogger(__name__)
+
+REINDEX_BATCH = 500
+
+
+async def index_video(
+    *, sessions: async_sessionmaker[AsyncSession], index: SearchIndex, video_id: uuid.UUID
+) -> bool:
+    """Make the index agree with SQL about one video: there if ready, gone otherwise.
+
+    It reads the current row instead of trusting an event's payload, so events may come
+    twice or out of order: the last call always leaves the right state. True if indexed.
+    """
+    async with sessions() as session:
+        found = await repo.video_with_owner(session, video_id)
+    if found is None or not indexable(found[0]):
+        await index.delete([video_id])
+        return False
+    await index.upsert([to_document(*found)])
+    return True
+
+
+async def remove_video(*, index: SearchIndex, video_id: uuid.UUID) -> None:
+    await index.delete([video_id])
+
+
+async def reindex_all(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    index: SearchIndex,
+    batch_size: int = REINDEX_BATCH,
+) -> int:
+    """Rebuild the index from SQL; returns how many videos it holds.
+
+    Everything is staged and committed once, so searches see the old index until the new
+    one is complete; a failure half way drops the staged work and keeps the old index.
+    """
+    count = 0
+    try:
+        await index.clear(commit=False)
+        async with sessions() as session:
+            async for batch in repo.ready_videos(session, batch_size):
+                await index.upsert([to_document(v, name) for v, name in batch], commit=False)
+                count += len(batch)
+    except BaseException:
+        await index.rollback()
+        raise
+    await index.commit()
+    log.info("search index rebuilt from SQL: %d videos", count)
+    return count
+
+
+def _item(hit: SearchHit, marks: Highlighter) -> SearchItemOut:
+    # Built without validation: every value is already typed by the index adapter, and on
+    # a results page validating twenty items costs more than highlighting them.
+    return SearchItemOut.model_construct(
+        id=hit.video_id,
+        title=hit.title,
+        description=hit.description,
+        snippet_title=marks.highlight(hit.title),
+        snippet_description=marks.fragment(hit.description),
+        tags=list(hit.tags),
+        duration=hit.duration or None,
+        created_at=hit.created_at,
+        owner=OwnerOut.model_construct(id=hit.owner_id, username=hit.owner_name),
+        thumbnails={},  # not held by the index yet: clients show their placeholder
+        score=hit.score,
+    )
+
+
+async def _forgiving(index: SearchIndex, query: SearchQuery) -> tuple[SearchPage, SearchQuery]:
+    """Exact words first; typos only when that finds (next to) nothing. Returns the page and
+    the query that made it, whose words the snippets mark."""
+    exact = without_typos(query)
+    page = await index.search(exact)
+    if not typo_pass_needed(query, page.total):
+        return page, exact
+    return await index.search(query), query
+
+
+async def search_videos(
+    *, index: SearchIndex, params: SearchParams, viewer_id: uuid.UUID | None, now: datetime
+) -> SearchPageOut:
+    """One page of videos the viewer may watch, best first, with highlighted snippets."""
+    page, used = await _forgiving(index, build_search_query(params, viewer_id=viewer_id, now=now))
+    marks = Highlighter(used.terms)
+    return SearchPageOut(
+        items=[_item(hit, marks) for hit in page.hits],
+        total=page.total,
+        page=params.page,
+        per_page=params.per_page,
+    )
+
+
+async def suggest_titles(
+    *, index: SearchIndex, q: str, viewer_id: uuid.UUID | None, limit: int = SUGGEST_LIMIT
+) -> list[str]:
+    """Titles to offer while `q` is being typed, from videos the viewer may watch."""
+    query = build_suggest_query(q, viewer_id=viewer_id, limit=limit)
+    if query is None:
+        return []
+    titles = await index.suggest(without_typos(query))
+    if typo_pass_needed(query, len(titles)):
+        titles = await index.suggest(query)
+    return titles

@@ -1,0 +1,1 @@
+"""Thumbnails: the poster, its sizes, the hover preview and the storyboard of each video."""

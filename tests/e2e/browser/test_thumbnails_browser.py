@@ -1,0 +1,111 @@
+"""Thumbnails in Chromium: the card poster and its hover preview, the player poster, scrub tiles."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, ConsoleMessage, Page, Response, expect
+
+from clipcast.bootstrap import build_adapters
+from clipcast.settings import Settings
+from clipcast.thumbnails.service import make_thumbnails
+from tests.e2e.browser.conftest import VIEWPORT
+from tests.e2e.server import running_server
+from tests.integration.api import tus_helpers as tus
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """`clipcast serve` with one rung, and its data directory (the test makes thumbnails in
+    it directly, as a thumbnails worker sharing its database and storage would)."""
+    data_dir = tmp_path_factory.mktemp("thumbs-server") / "data"
+    with running_server(data_dir, env={"CLIPCAST_LADDER": "[240]"}) as url:
+        yield url, data_dir
+
+
+async def _ready_video(url: str, source: Path) -> str:
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        account = {"username": "thumbs", "password": PASSWORD}
+        assert (await http.post("/api/v1/auth/register", json=account)).status_code == 201
+        token = (await http.post("/api/v1/auth/token", json=account)).json()["access_token"]
+        video_id = await tus.upload_bytes(http, token, source.read_bytes(), title="Hover me")
+        for _ in range(240):
+            body = (await http.get(f"/api/v1/videos/{video_id}")).json()
+            if body["state"] in ("ready", "failed"):
+                assert body["state"] == "ready", body["failure_reason"]
+                return video_id
+            await asyncio.sleep(0.25)
+    raise AssertionError("the video never became ready")
+
+
+async def _thumbnail(data_dir: Path, video_id: str) -> None:
+    adapters = build_adapters(Settings(data_dir=data_dir))
+    try:
+        await make_thumbnails(
+            sessions=adapters.sessions,
+            storage=adapters.storage,
+            settings=adapters.settings,
+            video_id=uuid.UUID(video_id),
+        )
+    finally:
+        await adapters.close()
+
+
+def _errors(page: Page) -> list[str]:
+    """Uncaught exceptions, console errors (CSP violations among them) and failed loads."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(f"console: {message.text}")
+
+    def response(answer: Response) -> None:
+        if answer.status >= 400:
+            errors.append(f"{answer.status}: {answer.url}")
+
+    page.on("console", console)
+    page.on("response", response)
+    return errors
+
+
+async def test_posters_hover_previews_and_scrub_tiles_show(
+    browser: Browser, server: tuple[str, Path], sample_video: Path, screenshot_dir: Path
+) -> None:
+    url, data_dir = server
+    video_id = await _ready_video(url, sample_video)
+    await _thumbnail(data_dir, video_id)
+    context = await browser.new_context(base_url=url, viewport=VIEWPORT)
+    page = await context.new_page()
+    errors = _errors(page)
+
+    await page.goto("/")
+    card = page.locator(f'a[href="/watch/{video_id}"] .thumb')
+    poster = card.locator("img.thumb-img")
+    await expect(poster).to_be_visible()
+    assert await poster.evaluate("img => img.complete && img.naturalWidth > 0")
+    await card.hover()
+    await expect(card.locator("img.thumb-preview.is-playing")).to_be_visible()
+
+    await page.goto(f"/watch/{video_id}")
+    assert "/thumbs/" in (await page.get_attribute("#player", "poster") or "")
+    track = page.locator("[data-scrub-track]")
+    await expect(track).to_be_visible()
+    box = await track.bounding_box()
+    assert box is not None
+    await page.mouse.move(box["x"] + box["width"] * 0.75, box["y"] + box["height"] / 2)
+    tile = page.locator("[data-scrub-tile]")
+    await expect(tile).to_be_visible()
+    assert "sheet-0.jpg" in await tile.evaluate("t => t.style.backgroundImage")
+    await page.screenshot(path=str(screenshot_dir / "scrub-preview.png"))
+    assert errors == []
+    await context.close()
