@@ -115,7 +115,8 @@ def test_upload_with_tus_client_then_ffmpeg_plays_hls_back(server: str, tmp_path
     video = _wait_ready(server, token, video_id)
     assert video["state"] == "ready", video["failure_reason"]
     assert video["progress"] == 100
-    assert [r["resolution"] for r in video["renditions"]] == [360, 240]
+    # The picture rungs, then the one audio rendition they all play with (resolution 0).
+    assert [r["resolution"] for r in video["renditions"]] == [360, 240, 0]
     assert abs(video["duration"] - SECONDS) < 0.1
 
     out = tmp_path / "played.mkv"
@@ -134,3 +135,22 @@ def test_upload_with_tus_client_then_ffmpeg_plays_hls_back(server: str, tmp_path
     init = httpx.get(chain["init_url"]).content
     for c in clips:
         assert _starts_with_keyframe(init, httpx.get(c["url"]).content)
+
+
+def test_a_video_encoded_in_chunks_plays_back_whole(tmp_path: Path) -> None:
+    """2 s chunks: the 5 s source becomes 3 chunks per rung, encoded as jobs and stitched."""
+    env = {"CLIPCAST_LADDER": "[360,240]", "CLIPCAST_CHUNK_SECONDS": "2"}
+    source = make_video(tmp_path / "source.mp4", seconds=SECONDS, fps=FPS, size="480x360")
+    with running_server(tmp_path / "data", env) as server:
+        account = {"username": "carol", "password": "long password"}
+        httpx.post(f"{server}/api/v1/auth/register", json=account)
+        token = client.login(server, account["username"], account["password"])
+        meta = {"filename": "source.mp4", "title": "Chunked"}
+        video_id = client.upload(server, token, source, meta, lambda *_: None)
+        video = _wait_ready(server, token, video_id)
+        assert video["state"] == "ready", video["failure_reason"]
+        out = tmp_path / "played.mkv"
+        _play_with_ffmpeg(video["playback"]["hls"], out)
+    frames, duration = _frames_and_duration(out)
+    assert abs(duration - SECONDS) < 0.15
+    assert abs(frames - SECONDS * FPS) <= 1

@@ -76,20 +76,41 @@ class TestPlaylists:
         assert "#EXT-X-TARGETDURATION:3" in media_playlist([PlaylistClip(0, 2.02)], 2)
 
     def test_master_lists_variants_highest_first_with_codecs_and_resolution(self) -> None:
-        low = PlaylistRendition(240, 426, 240, 400_000, 350_000, "avc1.64001e,mp4a.40.2", 30.0)
-        high = PlaylistRendition(
-            720, 1280, 720, 3_000_000, 2_500_000, "avc1.64001f,mp4a.40.2", 30.0
-        )
+        low = PlaylistRendition(240, 426, 240, 400_000, 350_000, "avc1.64000d", 30.0)
+        high = PlaylistRendition(720, 1280, 720, 3_000_000, 2_500_000, "avc1.64001f", 30.0)
         text = master_playlist([low, high])
         variants = [ln for ln in text.splitlines() if ln.endswith("index.m3u8")]
         assert variants == ["720p/index.m3u8", "240p/index.m3u8"]
         assert "RESOLUTION=1280x720" in text
-        assert 'CODECS="avc1.64001f,mp4a.40.2"' in text
+        assert 'CODECS="avc1.64001f"' in text
+        assert "EXT-X-MEDIA" not in text and "AUDIO=" not in text  # a silent source
+
+    def test_pictures_play_with_the_one_audio_rendition(self) -> None:
+        audio = PlaylistRendition(0, 0, 0, 140_000, 130_000, "mp4a.40.2", None)
+        low = PlaylistRendition(240, 426, 240, 400_000, 350_000, "avc1.64000d", 30.0)
+        high = PlaylistRendition(720, 1280, 720, 3_000_000, 2_500_000, "avc1.64001f", 30.0)
+        lines = master_playlist([audio, low, high]).splitlines()
+        assert lines[3] == (
+            '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="audio",DEFAULT=YES,'
+            'AUTOSELECT=YES,URI="audio/index.m3u8"'
+        )
+        assert lines[4:] == [
+            "#EXT-X-STREAM-INF:BANDWIDTH=3140000,AVERAGE-BANDWIDTH=2630000,"
+            'CODECS="avc1.64001f,mp4a.40.2",RESOLUTION=1280x720,FRAME-RATE=30.000,AUDIO="aud"',
+            "720p/index.m3u8",
+            "#EXT-X-STREAM-INF:BANDWIDTH=540000,AVERAGE-BANDWIDTH=480000,"
+            'CODECS="avc1.64000d,mp4a.40.2",RESOLUTION=426x240,FRAME-RATE=30.000,AUDIO="aud"',
+            "240p/index.m3u8",
+        ]
 
     def test_audio_only_variant_has_no_resolution(self) -> None:
         text = master_playlist([PlaylistRendition(0, 0, 0, 130_000, 128_000, "mp4a.40.2", None)])
         assert "RESOLUTION" not in text
-        assert "audio/index.m3u8" in text
+        assert "EXT-X-MEDIA" not in text  # the audio playlist is the only variant
+        assert text.splitlines()[-2:] == [
+            '#EXT-X-STREAM-INF:BANDWIDTH=130000,AVERAGE-BANDWIDTH=128000,CODECS="mp4a.40.2"',
+            "audio/index.m3u8",
+        ]
 
 
 class TestClipChain:

@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+from clipcast.transcoding.chunking import Chunk
 from clipcast.transcoding.ladder import Rung
 
 PLAYLIST_NAME = "index.m3u8"
@@ -15,6 +16,10 @@ DEFAULT_CRF = 23
 MAX_FPS = 60  # above this the ladder's bitrates buy smoothness nobody's screen shows
 _FALLBACK_FPS = 30
 _AUDIO_RATE = "48000"
+# Decoded before a chunk's start and thrown away: the fps filter picks each output frame from
+# the source frames around it, so it needs a few frames of history to pick what an encode in
+# one piece picks at the same instant. One second is plenty for any frame rate we accept.
+PREROLL_SECONDS = 1
 
 
 def output_fps(source_fps: float) -> int:
@@ -43,21 +48,38 @@ def build_argv(
     preset: str,
     crf: int = DEFAULT_CRF,
     clip_seconds: int = 2,
+    chunk: Chunk | None = None,
 ) -> list[str]:
-    """One ffmpeg run: decode once, split the picture to every rung, one HLS fMP4 output each."""
+    """One ffmpeg run: decode once, split the picture to every rung, one HLS fMP4 output each.
+
+    With `chunk`, only that chunk's frames are encoded, into clips named and timed as in the
+    whole rendition, so the chunks' clips are simply listed one after another.
+    """
     if not rungs:
         raise ValueError("no rungs to encode")
+    if chunk is not None and any(not r.has_video for r in rungs):
+        raise ValueError("audio is encoded whole, never in chunks")
     fps = output_fps(source_fps)
     video = [r for r in rungs if r.has_video]
-    argv = [*_global_options(ffmpeg), *_input_options(source, container)]
+    seek = max(chunk.start - PREROLL_SECONDS, 0) if chunk else 0
+    argv = [*_global_options(ffmpeg), *_input_options(source, container, seek)]
     if video:
-        argv += ["-filter_complex", filter_graph(video, fps)]
+        argv += ["-filter_complex", filter_graph(video, fps, _window(chunk, seek, fps))]
     labels = {r.name: f"[v{i}]" for i, r in enumerate(video)}
     for rung in rungs:
         argv += _video_options(labels.get(rung.name), rung, fps, preset, crf, clip_seconds)
         argv += _audio_options(rung)
-        argv += _hls_options(rung_dir(out_dir, rung), clip_seconds)
+        argv += _timestamp_options(rung, chunk)
+        argv += _hls_options(rung_dir(out_dir, rung), clip_seconds, chunk)
     return argv
+
+
+def _window(chunk: Chunk | None, seek: int, fps: int) -> tuple[int, int | None] | None:
+    """The chunk's frames as [first, end) on the constant-rate timeline after the seek."""
+    if chunk is None:
+        return None
+    first = (chunk.start - seek) * fps
+    return first, None if chunk.end is None else (chunk.end - seek) * fps
 
 
 def _global_options(ffmpeg: str) -> list[str]:
@@ -70,19 +92,29 @@ def _global_options(ffmpeg: str) -> list[str]:
     ]
 
 
-def _input_options(source: Path, container: str) -> list[str]:
+def _input_options(source: Path, container: str, seek: int) -> list[str]:
     # The demuxer is pinned to the one the probe sniffed and only local files can be opened,
     # so nothing inside an upload can point ffmpeg at another file or a URL.
+    # A seek before the input jumps to the keyframe before `seek` through the container's
+    # index; ffmpeg then decodes from there and drops what comes before `seek`.
     return [
+        *(("-ss", str(seek)) if seek else ()),
         *("-f", container, "-protocol_whitelist", "file,pipe"),
         *("-threads", "0"),
         *("-i", f"file:{source}"),
     ]
 
 
-def filter_graph(rungs: Sequence[Rung], fps: int) -> str:
+def filter_graph(
+    rungs: Sequence[Rung], fps: int, window: tuple[int, int | None] | None = None
+) -> str:
     """Constant frame rate once, then a cascade of scales, largest rung first: `[v<i>]` is the
     picture for `rungs[i]`.
+
+    `window` keeps frames [first, end) of the constant-rate timeline, counted in frames, so a
+    chunk's cut is exact: no float rounding decides which frame is the first or the last, and
+    each frame lands in exactly one chunk. The pre-roll before `first` is dropped before any
+    scaling is paid for.
 
     Each rung is scaled from the next larger one rather than from the source, which halves the
     scaling work of a full ladder (measured: 4.6 against 8.9 CPU-s per minute of 1080p30) for a
@@ -93,6 +125,10 @@ def filter_graph(rungs: Sequence[Rung], fps: int) -> str:
     order = sorted(range(len(rungs)), key=lambda i: rungs[i].width * rungs[i].height)[::-1]
     parts = []
     head = f"[0:V:0]fps={fps},"
+    if window is not None:
+        first, end = window
+        bounds = f"start_pts={first}" + ("" if end is None else f":end_pts={end}")
+        head += f"trim={bounds},setpts=PTS-STARTPTS,"
     for step, index in enumerate(order):
         rung = rungs[index]
         scaled = f"{head}scale={rung.width}:{rung.height},setsar=1,format=yuv420p"
@@ -132,7 +168,28 @@ def _audio_options(rung: Rung) -> list[str]:
     ]
 
 
-def _hls_options(directory: Path, clip_seconds: int) -> list[str]:
+def _timestamp_options(rung: Rung, chunk: Chunk | None) -> list[str]:
+    """Picture timestamps that do not depend on where the encode started (CMAF's way).
+
+    B-frames make the first decode time negative. By default ffmpeg shifts the whole output
+    to make it zero (and hides the shift in an edit list), which only the first chunk needs,
+    so chunks would disagree by two frames. Instead, negative composition offsets (`trun`
+    version 1) keep every frame's decode time at or below its presentation time with no
+    shift: each fragment starts at its first frame's presentation time (`frag_discont`),
+    there is no edit list, and every chunk's init segment is the same bytes. Clip N then
+    starts at exactly N × clip length, which `-output_ts_offset` makes true of later chunks.
+    (ffmpeg's own mp4 reader shows such a track two frames late; MSE players do not.)
+    """
+    if not rung.has_video:
+        return []
+    movflags = "movflags=+frag_discont+negative_cts_offsets:use_editlist=0"
+    options = ["-avoid_negative_ts", "disabled", "-hls_segment_options", movflags]
+    if chunk is not None and chunk.start:
+        options += ["-output_ts_offset", str(chunk.start)]
+    return options
+
+
+def _hls_options(directory: Path, clip_seconds: int, chunk: Chunk | None) -> list[str]:
     return [
         # Uploads carry camera metadata (GPS position, device names): none of it is published.
         *("-map_metadata", "-1", "-map_chapters", "-1"),
@@ -140,6 +197,8 @@ def _hls_options(directory: Path, clip_seconds: int) -> list[str]:
         *("-f", "hls", "-hls_time", str(clip_seconds), "-hls_playlist_type", "vod"),
         *("-hls_flags", "independent_segments", "-hls_segment_type", "fmp4"),
         *("-hls_fmp4_init_filename", INIT_NAME),
+        # A chunk's clips carry their index in the whole rendition.
+        *(("-start_number", str(chunk.first_clip)) if chunk else ()),
         *("-hls_segment_filename", str(directory / SEGMENT_TEMPLATE)),
         str(directory / PLAYLIST_NAME),
     ]

@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 AUDIO_ONLY = "audio"
-_AUDIO_ONLY_BITRATE = 128_000
-_SMALL_AUDIO_BITRATE = 96_000  # stereo AAC for the small rungs a phone on a weak link picks
-_LARGE_AUDIO_BITRATE = 128_000
-_SMALL_RUNG = 360
+# One stereo AAC rendition serves every picture size: encoded once, it has no joins to click at
+# when the pictures are encoded in chunks, and 128 kb/s is a small share of even the 240p rung.
+AUDIO_BITRATE = 128_000
 # video bits/s ≈ _BITRATE_SCALE × pixels^0.75 at 30 fps: 240p ≈ 0.5, 720p ≈ 2.7, 1080p ≈ 5 Mb/s,
 # close to the bitrates YouTube streams H.264 at.
 _BITRATE_SCALE = 91.0
@@ -28,11 +27,35 @@ class Rung:
     video_bitrate: int  # bits/s, the nominal average
     maxrate: int  # bits/s, the VBV cap on top of CRF
     bufsize: int  # bits
-    audio_bitrate: int  # bits/s; 0 when the source is silent
+    audio_bitrate: int  # bits/s; 0 for a picture rung (its sound is the audio rendition's)
 
     @property
     def has_video(self) -> bool:
         return self.resolution > 0
+
+
+AUDIO_RUNG = Rung(AUDIO_ONLY, 0, 0, 0, 0, 0, 0, AUDIO_BITRATE)
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """Picture rungs (video only, lowest first) and the one audio rendition they all play with."""
+
+    video: tuple[Rung, ...]
+    audio: Rung | None
+
+    @property
+    def first(self) -> list[Rung]:
+        """What makes the video playable: the lowest picture rung and the sound."""
+        return [*self.video[:1], *([self.audio] if self.audio else [])]
+
+    @property
+    def rest(self) -> list[Rung]:
+        return list(self.video[1:])
+
+    @property
+    def all(self) -> list[Rung]:
+        return [*self.video, *([self.audio] if self.audio else [])]
 
 
 def build_ladder(
@@ -43,25 +66,25 @@ def build_ladder(
     ladder: Sequence[int],
     *,
     fps: float = 30.0,
-) -> list[Rung]:
+) -> Ladder:
     """Rungs for a source of `width`×`height` as displayed, lowest first; never upscaled."""
+    audio = AUDIO_RUNG if has_audio else None
     if not has_video:
-        if not has_audio:
+        if audio is None:
             raise ValueError("a source with neither video nor audio has no ladder")
-        return [Rung(AUDIO_ONLY, 0, 0, 0, 0, 0, 0, _AUDIO_ONLY_BITRATE)]
+        return Ladder((), audio)
     short = min(width, height)
     targets = sorted({_even_floor(r) for r in ladder if 0 < r <= short})
     if not targets:
         targets = [_even_floor(short)]  # smaller than every rung: keep its own size
-    return [_rung(width, height, target, has_audio, fps) for target in targets]
+    return Ladder(tuple(_rung(width, height, target, fps) for target in targets), audio)
 
 
-def _rung(width: int, height: int, short: int, has_audio: bool, fps: float) -> Rung:
+def _rung(width: int, height: int, short: int, fps: float) -> Rung:
     scale = short / min(width, height)
     long_side = min(_even_round(max(width, height) * scale), _even_floor(max(width, height)))
     w, h = (long_side, short) if width >= height else (short, long_side)
     bitrate = video_bitrate(w, h, fps)
-    audio = (_SMALL_AUDIO_BITRATE if short <= _SMALL_RUNG else _LARGE_AUDIO_BITRATE) * has_audio
     return Rung(
         name=f"{short}p",
         resolution=short,
@@ -70,7 +93,7 @@ def _rung(width: int, height: int, short: int, has_audio: bool, fps: float) -> R
         video_bitrate=bitrate,
         maxrate=bitrate * 3 // 2,
         bufsize=bitrate * 2,
-        audio_bitrate=audio,
+        audio_bitrate=0,
     )
 
 

@@ -1,10 +1,12 @@
-"""Publishing one encoded rendition: objects first, then playlists, then rows."""
+"""Publishing renditions: objects first, then playlists, then rows and the master playlist."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -12,44 +14,45 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from clipcast.adapters.storage.base import ObjectStorage
 from clipcast.core.ids import clip_id
 from clipcast.transcoding.encoder import EncodedRendition
+from clipcast.transcoding.keys import clip_key, init_key, master_key, playlist_key
+from clipcast.transcoding.rendition import RenditionSummary
 from clipcast.videos.chain import next_clip_ids
-from clipcast.videos.models import Clip, Rendition
+from clipcast.videos.models import Clip, Rendition, Video
 from clipcast.videos.playlist import (
     PlaylistClip,
     PlaylistRendition,
-    clip_name,
     master_playlist,
     media_playlist,
-    rendition_dir,
 )
 
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
+INIT_TYPE = "video/mp4"
+CLIP_TYPE = "video/iso.segment"
 UPLOAD_CONCURRENCY = 8
 
 
-def _keys(video_id: uuid.UUID, resolution: int) -> str:
-    return f"videos/{video_id}/{rendition_dir(resolution)}/"
+class VideoGone(Exception):
+    """The video was deleted while it was processing."""
 
 
-def _rendition_row(video_id: uuid.UUID, enc: EncodedRendition, now: datetime) -> Rendition:
-    prefix = _keys(video_id, enc.rung.resolution)
+def _rendition_row(video_id: uuid.UUID, r: RenditionSummary, now: datetime) -> Rendition:
     return Rendition(
         video_id=video_id,
-        resolution=enc.rung.resolution,
-        width=enc.rung.width,
-        height=enc.rung.height,
-        bandwidth=enc.bandwidth,
-        average_bandwidth=enc.average_bandwidth,
-        codecs=enc.codecs,
-        frame_rate=enc.frame_rate,
-        init_key=prefix + "init.mp4",
-        playlist_key=prefix + "index.m3u8",
+        resolution=r.rung.resolution,
+        width=r.rung.width,
+        height=r.rung.height,
+        bandwidth=r.bandwidth,
+        average_bandwidth=r.average_bandwidth,
+        codecs=r.codecs,
+        frame_rate=r.frame_rate,
+        init_key=init_key(video_id, r.rung.resolution),
+        playlist_key=playlist_key(video_id, r.rung.resolution),
         published_at=now,
     )
 
 
-def _clip_rows(video_id: uuid.UUID, enc: EncodedRendition) -> list[Clip]:
-    res, prefix, count = enc.rung.resolution, _keys(video_id, enc.rung.resolution), len(enc.clips)
+def _clip_rows(video_id: uuid.UUID, r: RenditionSummary) -> list[Clip]:
+    res, count = r.rung.resolution, len(r.clips)
     return [
         Clip(
             video_id=video_id,
@@ -59,10 +62,10 @@ def _clip_rows(video_id: uuid.UUID, enc: EncodedRendition) -> list[Clip]:
             offset=c.offset,
             duration=c.duration,
             byte_size=c.byte_size,
-            uri=prefix + clip_name(c.index),
+            uri=clip_key(video_id, res, c.index),
             next_ids=next_clip_ids(video_id, res, c.index, count),
         )
-        for c in enc.clips
+        for c in r.clips
     ]
 
 
@@ -78,53 +81,85 @@ def _as_playlist(r: Rendition) -> PlaylistRendition:
     )
 
 
+async def upload_clips(storage: ObjectStorage, video_id: uuid.UUID, enc: EncodedRendition) -> None:
+    """The clips of `enc` under their final keys; an upload repeated after a crash overwrites."""
+    gate = asyncio.Semaphore(UPLOAD_CONCURRENCY)
+    res = enc.rung.resolution
+
+    async def put(index: int, path: Path) -> None:
+        async with gate:
+            await storage.put_file(clip_key(video_id, res, index), path, CLIP_TYPE)
+
+    await asyncio.gather(*(put(c.index, c.path) for c in enc.clips))
+
+
+async def upload_playlist(
+    storage: ObjectStorage, video_id: uuid.UUID, r: RenditionSummary, clip_seconds: int
+) -> None:
+    """The media playlist: put only once its init segment and every clip it names are stored."""
+    clips = [PlaylistClip(index=c.index, duration=c.duration) for c in r.clips]
+    text = media_playlist(clips, clip_seconds)
+    await storage.put_bytes(playlist_key(video_id, r.rung.resolution), text.encode(), PLAYLIST_TYPE)
+
+
 async def upload_objects(
     storage: ObjectStorage, video_id: uuid.UUID, enc: EncodedRendition, clip_seconds: int
 ) -> None:
     """Init segment and clips, then the media playlist that names them."""
-    prefix = _keys(video_id, enc.rung.resolution)
-    gate = asyncio.Semaphore(UPLOAD_CONCURRENCY)
-
-    async def put(key: str, path: object) -> None:
-        async with gate:
-            await storage.put_file(key, path, "video/iso.segment")  # type: ignore[arg-type]
-
-    await storage.put_file(prefix + "init.mp4", enc.init_path, "video/mp4")
-    await asyncio.gather(*(put(prefix + clip_name(c.index), c.path) for c in enc.clips))
-    playlist = media_playlist(
-        [PlaylistClip(index=c.index, duration=c.duration) for c in enc.clips], clip_seconds
-    )
-    await storage.put_bytes(prefix + "index.m3u8", playlist.encode(), PLAYLIST_TYPE)
+    await storage.put_file(init_key(video_id, enc.rung.resolution), enc.init_path, INIT_TYPE)
+    await upload_clips(storage, video_id, enc)
+    await upload_playlist(storage, video_id, enc.summary, clip_seconds)
 
 
-async def record_rendition(
+async def record_renditions(
     session: AsyncSession,
     storage: ObjectStorage,
     video_id: uuid.UUID,
-    enc: EncodedRendition,
+    renditions: Sequence[RenditionSummary],
     now: datetime,
 ) -> None:
-    """Rows of the rendition and its clips, and the master playlist listing every rung so far.
+    """Rows of the renditions and their clips, and the master playlist listing every rung so far.
 
-    The master is written before the caller commits, and only names renditions whose objects
-    are all stored, so no playlist ever names a missing object.
+    The master is written once, before the caller commits, and only names renditions whose
+    objects are all stored, so no playlist ever names a missing object.
     """
-    # A retried job may have left rows of a rendition it never finished recording.
-    await session.execute(
-        delete(Clip).where(Clip.video_id == video_id, Clip.resolution == enc.rung.resolution)
-    )
-    await session.execute(
-        delete(Rendition).where(
-            Rendition.video_id == video_id, Rendition.resolution == enc.rung.resolution
-        )
-    )
-    rendition = _rendition_row(video_id, enc, now)
-    session.add(rendition)
-    session.add_all(_clip_rows(video_id, enc))
+    for r in renditions:
+        await _record(session, video_id, r, now)
     await session.flush()
     rows = await session.scalars(select(Rendition).where(Rendition.video_id == video_id))
     master = master_playlist([_as_playlist(r) for r in rows])
-    await storage.put_bytes(f"videos/{video_id}/master.m3u8", master.encode(), PLAYLIST_TYPE)
+    await storage.put_bytes(master_key(video_id), master.encode(), PLAYLIST_TYPE)
+
+
+async def _record(
+    session: AsyncSession, video_id: uuid.UUID, r: RenditionSummary, now: datetime
+) -> None:
+    # A retried job may have left rows of a rendition it never finished recording.
+    res = r.rung.resolution
+    await session.execute(delete(Clip).where(Clip.video_id == video_id, Clip.resolution == res))
+    await session.execute(
+        delete(Rendition).where(Rendition.video_id == video_id, Rendition.resolution == res)
+    )
+    session.add(_rendition_row(video_id, r, now))
+    session.add_all(_clip_rows(video_id, r))
+
+
+async def publish_renditions(
+    sessions: async_sessionmaker[AsyncSession],
+    storage: ObjectStorage,
+    video_id: uuid.UUID,
+    renditions: Sequence[RenditionSummary],
+    now: datetime,
+) -> None:
+    """Record renditions whose objects are all stored; the video is playable from the commit."""
+    async with sessions() as session:
+        video = await session.get(Video, video_id, with_for_update=True)
+        if video is None:
+            raise VideoGone(str(video_id))
+        await record_renditions(session, storage, video_id, renditions, now)
+        video.playable = True
+        video.updated_at = now
+        await session.commit()
 
 
 async def published_resolutions(

@@ -1,4 +1,9 @@
-"""The transcode use case: probe the source, encode the lowest rung, publish, encode the rest."""
+"""The transcode use case: probe the source, make it playable early, then make the rest.
+
+Two batches: the lowest picture rung with the audio (the video is playable once they are
+published), then every other rung. A short source is encoded by this job in one ffmpeg run
+per batch; a long one is cut into chunks that child jobs encode on any worker (fanout.py).
+"""
 
 from __future__ import annotations
 
@@ -11,31 +16,58 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select, update
+
 from clipcast.adapters.media.ffmpeg import FfmpegFailed, FfmpegStalled
 from clipcast.adapters.media.probe import MediaRejected, ProbeLimits, ProbeResult, probe_file
 from clipcast.bootstrap import Adapters
 from clipcast.core.clock import utcnow
+from clipcast.jobs import queue
+from clipcast.jobs.models import Job
 from clipcast.outbox.repository import add_event
 from clipcast.settings import Settings
+from clipcast.transcoding.chunking import plan_chunks
 from clipcast.transcoding.encoder import encode
+from clipcast.transcoding.fanout import children_of_batch, encode_in_chunks
 from clipcast.transcoding.ladder import Rung, build_ladder
 from clipcast.transcoding.progress import ProgressPlan
-from clipcast.transcoding.publish import published_resolutions, record_rendition, upload_objects
-from clipcast.videos.chain import source_key
+from clipcast.transcoding.publish import (
+    VideoGone,
+    publish_renditions,
+    published_resolutions,
+    upload_objects,
+)
+from clipcast.transcoding.tasks import Batch
+from clipcast.videos.chain import object_prefix, source_key
 from clipcast.videos.lifecycle import VideoState, check_transition
 from clipcast.videos.models import Video
 
 log = logging.getLogger(__name__)
 
-
-class VideoGone(Exception):
-    """The video was deleted while it was processing."""
+__all__ = ["Outcome", "VideoGone", "fail_video", "probe_limits", "transcode_video"]
 
 
 @dataclass
 class Outcome:
     state: VideoState
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One run of the parent job: who runs it, on what, and how progress is shared out."""
+
+    adapters: Adapters
+    job: Job
+    worker: str
+    work_dir: Path
+    source: Path
+    probe: ProbeResult
+    plan: ProgressPlan
+
+    @property
+    def video_id(self) -> uuid.UUID:
+        return self.job.video_id
 
 
 def probe_limits(settings: Settings) -> ProbeLimits:
@@ -50,8 +82,9 @@ def probe_limits(settings: Settings) -> ProbeLimits:
     )
 
 
-async def transcode_video(adapters: Adapters, video_id: uuid.UUID, work_dir: Path) -> Outcome:
-    """Run the whole pipeline for one video; returns its final state (never leaves it stuck)."""
+async def transcode_video(adapters: Adapters, job: Job, worker: str, work_dir: Path) -> Outcome:
+    """Run the whole pipeline for the job's video; returns its final state (never stuck)."""
+    video_id = job.video_id
     async with adapters.sessions() as session:
         video = await session.get(Video, video_id)
     if video is None:
@@ -60,31 +93,35 @@ async def transcode_video(adapters: Adapters, video_id: uuid.UUID, work_dir: Pat
         return Outcome(VideoState(video.state), video.failure_reason)
     await asyncio.to_thread(work_dir.mkdir, parents=True, exist_ok=True)
     try:
-        return await _pipeline(adapters, video_id, work_dir)
+        return await _pipeline(adapters, job, worker, work_dir)
     except MediaRejected as exc:
-        return await fail_video(adapters, video_id, exc.reason)
+        return await _give_up(adapters, job, exc.reason)
     except FfmpegStalled:
         stall = adapters.settings.ffmpeg_stall_seconds
         reason = f"Processing stalled: ffmpeg made no progress for {stall:.0f} s."
-        return await fail_video(adapters, video_id, reason)
+        return await _give_up(adapters, job, reason)
     except FfmpegFailed as exc:
-        return await fail_video(
-            adapters, video_id, f"The video could not be converted: {exc.summary}"
-        )
+        return await _give_up(adapters, job, f"The video could not be converted: {exc.summary}")
     except VideoGone:
-        await adapters.storage.delete_prefix(f"videos/{video_id}/")
+        await queue.drop_children(adapters.sessions, job.id, "the video was deleted")
+        await adapters.storage.delete_prefix(object_prefix(video_id))
         return Outcome(VideoState.FAILED, "deleted")
     finally:
-        shutil.rmtree(work_dir, ignore_errors=True)
+        await asyncio.to_thread(shutil.rmtree, work_dir, ignore_errors=True)
 
 
-async def _pipeline(adapters: Adapters, video_id: uuid.UUID, work_dir: Path) -> Outcome:
+async def _give_up(adapters: Adapters, job: Job, reason: str) -> Outcome:
+    await queue.drop_children(adapters.sessions, job.id, "the video failed")
+    return await fail_video(adapters, job.video_id, reason)
+
+
+async def _pipeline(adapters: Adapters, job: Job, worker: str, work_dir: Path) -> Outcome:
     settings = adapters.settings
     source = work_dir / "source"
-    await adapters.storage.download_file(source_key(video_id), source)
+    await adapters.storage.download_file(source_key(job.video_id), source)
     probe = await probe_file(source, probe_limits(settings), timeout=settings.probe_timeout_seconds)
-    await _record_probe(adapters, video_id, probe)
-    rungs = build_ladder(
+    await _record_probe(adapters, job.video_id, probe)
+    ladder = build_ladder(
         width=probe.width,
         height=probe.height,
         has_video=probe.has_video,
@@ -92,53 +129,63 @@ async def _pipeline(adapters: Adapters, video_id: uuid.UUID, work_dir: Path) -> 
         ladder=settings.ladder,
         fps=probe.fps or 30.0,
     )
-    done = await published_resolutions(adapters.sessions, video_id)
-    batches = [b for b in ([rungs[0]], rungs[1:]) if b]
+    done = await published_resolutions(adapters.sessions, job.video_id)
+    batches = [b for b in (ladder.first, ladder.rest) if b]
     plan = ProgressPlan.for_batches([[r.width * r.height or 1 for r in b] for b in batches])
+    run = _Run(adapters, job, worker, work_dir, source, probe, plan)
     for number, batch in enumerate(batches):
         todo = [r for r in batch if r.resolution not in done]
         if todo:
-            await _encode_and_publish(
-                adapters, video_id, source, probe, todo, work_dir, plan, number
-            )
-        await _set_progress(adapters, video_id, plan.after(number))
-    return await _mark_ready(adapters, video_id)
+            await _make_batch(run, number, todo)
+        await _set_progress(adapters, job.video_id, plan.after(number))
+    return await _mark_ready(adapters, job.video_id)
+
+
+async def _make_batch(run: _Run, number: int, rungs: list[Rung]) -> None:
+    """Chunked when the source is long (or a previous run of this job started it chunked),
+    else, or when the chunks fail to join, in one ffmpeg run here."""
+    settings = run.adapters.settings
+    chunks = plan_chunks(
+        run.probe.duration,
+        clip_seconds=settings.clip_seconds,
+        chunk_seconds=settings.chunk_seconds,
+        container=run.probe.container,
+    )
+    started = bool(await children_of_batch(run.adapters, run.job.id, number))
+    pictures = any(r.has_video for r in rungs)  # chunks cut pictures; audio is always whole
+    progress = _progress_writer(run.adapters, run.video_id, lambda f: run.plan.during(number, f))
+    if ((chunks and pictures) or started) and await encode_in_chunks(
+        run.adapters,
+        run.job,
+        Batch(number, rungs, chunks, run.probe),
+        worker=run.worker,
+        source=run.source,
+        on_progress=progress,
+    ):
+        return
+    await _encode_and_publish(run, number, rungs, progress)
 
 
 async def _encode_and_publish(
-    adapters: Adapters,
-    video_id: uuid.UUID,
-    source: Path,
-    probe: ProbeResult,
-    rungs: list[Rung],
-    work_dir: Path,
-    plan: ProgressPlan,
-    batch: int,
+    run: _Run, number: int, rungs: list[Rung], progress: Callable[[float], Awaitable[None]]
 ) -> None:
-    settings = adapters.settings
-    out_dir = work_dir / f"batch{batch}"
+    adapters, settings = run.adapters, run.adapters.settings
+    out_dir = run.work_dir / f"batch{number}"
     encoded = await encode(
-        source,
-        probe,
+        run.source,
+        run.probe,
         rungs,
         out_dir,
         preset=settings.x264_preset,
         stall_seconds=settings.ffmpeg_stall_seconds,
         clip_seconds=settings.clip_seconds,
-        on_progress=_progress_writer(adapters, video_id, lambda f: plan.during(batch, f)),
+        on_progress=progress,
     )
     for enc in encoded:
-        await upload_objects(adapters.storage, video_id, enc, settings.clip_seconds)
-    async with adapters.sessions() as session:
-        video = await session.get(Video, video_id, with_for_update=True)
-        if video is None:
-            raise VideoGone(str(video_id))
-        for enc in encoded:
-            await record_rendition(session, adapters.storage, video_id, enc, utcnow())
-        video.playable = True
-        video.updated_at = utcnow()
-        await session.commit()
-    shutil.rmtree(out_dir, ignore_errors=True)
+        await upload_objects(adapters.storage, run.video_id, enc, settings.clip_seconds)
+    summaries = [enc.summary for enc in encoded]
+    await publish_renditions(adapters.sessions, adapters.storage, run.video_id, summaries, utcnow())
+    await asyncio.to_thread(shutil.rmtree, out_dir, ignore_errors=True)
 
 
 def _progress_writer(
@@ -181,19 +228,27 @@ async def _record_probe(adapters: Adapters, video_id: uuid.UUID, probe: ProbeRes
 
 
 async def _mark_ready(adapters: Adapters, video_id: uuid.UUID) -> Outcome:
-    """`ready` and the `video.ready` event commit together, or neither does."""
+    """`ready` and the `video.ready` event commit together, or neither does, exactly once.
+
+    A compare-and-set rather than read-then-write: of two runs of one job (one taken over from
+    a worker presumed dead, which was only slow), only one moves the video to ready.
+    """
     now = utcnow()
     async with adapters.sessions() as session:
-        video = await session.get(Video, video_id, with_for_update=True)
-        if video is None:
-            raise VideoGone(str(video_id))
-        check_transition(VideoState(video.state), VideoState.READY)
-        video.state = VideoState.READY
-        video.progress = 100
-        video.playable = True
-        video.updated_at = now
-        add_event(session, "video.ready", {"video_id": str(video_id)}, now)
-        await session.commit()
+        moved = await session.execute(
+            update(Video)
+            .where(Video.id == video_id, Video.state == VideoState.PROCESSING)
+            .values(state=VideoState.READY, progress=100, playable=True, updated_at=now)
+        )
+        if moved.rowcount == 1:  # type: ignore[attr-defined]
+            add_event(session, "video.ready", {"video_id": str(video_id)}, now)
+            await session.commit()
+            return Outcome(VideoState.READY)
+        state = await session.scalar(select(Video.state).where(Video.id == video_id))
+    if state is None:
+        raise VideoGone(str(video_id))
+    if state != VideoState.READY:
+        check_transition(VideoState(state), VideoState.READY)  # raises: it failed meanwhile
     return Outcome(VideoState.READY)
 
 
@@ -205,6 +260,8 @@ async def fail_video(adapters: Adapters, video_id: uuid.UUID, reason: str) -> Ou
         video = await session.get(Video, video_id, with_for_update=True)
         if video is None:
             return Outcome(VideoState.FAILED, "deleted")
+        if video.state == VideoState.FAILED:
+            return Outcome(VideoState.FAILED, video.failure_reason)  # another run said why
         check_transition(VideoState(video.state), VideoState.FAILED)
         video.state = VideoState.FAILED
         video.failure_reason = reason
@@ -212,5 +269,5 @@ async def fail_video(adapters: Adapters, video_id: uuid.UUID, reason: str) -> Ou
         video.updated_at = now
         add_event(session, "video.failed", {"video_id": str(video_id), "reason": reason}, now)
         await session.commit()
-    await adapters.storage.delete_prefix(f"videos/{video_id}/")
+    await adapters.storage.delete_prefix(object_prefix(video_id))
     return Outcome(VideoState.FAILED, reason)

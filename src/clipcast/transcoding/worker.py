@@ -1,4 +1,5 @@
-"""The transcode worker loop: lease a job, keep the lease alive, record the outcome."""
+"""The transcode worker loop: lease a job (a video, or a part of one), keep the lease alive,
+record the outcome."""
 
 from __future__ import annotations
 
@@ -12,15 +13,16 @@ from datetime import timedelta
 
 from clipcast.bootstrap import Adapters
 from clipcast.core.clock import utcnow
-from clipcast.jobs import queue
+from clipcast.jobs import lease, queue
 from clipcast.jobs.models import Job
 from clipcast.ops import logs
+from clipcast.transcoding.children import run_child_job
 from clipcast.transcoding.service import fail_video, transcode_video
 from clipcast.uploads.service import expire_uploads, finish_if_complete, unfinished_complete_uploads
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = queue.MAX_ATTEMPTS
 HOUSEKEEPING_SECONDS = 60.0
 
 
@@ -28,9 +30,14 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-async def run_worker(adapters: Adapters, *, stop: asyncio.Event | None = None) -> None:
-    """Take transcode jobs until cancelled or `stop` is set; a job in hand is released on exit."""
-    name, settings = worker_name(), adapters.settings
+async def run_worker(
+    adapters: Adapters, *, stop: asyncio.Event | None = None, name: str | None = None
+) -> None:
+    """Take transcode jobs until cancelled or `stop` is set; a job in hand is released on exit.
+
+    `name` tells apart several workers in one process (tests); by default host and pid.
+    """
+    name, settings = name or worker_name(), adapters.settings
     stop = stop or asyncio.Event()
     next_housekeeping = 0.0
     while not stop.is_set():
@@ -39,7 +46,7 @@ async def run_worker(adapters: Adapters, *, stop: asyncio.Event | None = None) -
             next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
         job = await queue.claim(
             adapters.sessions,
-            kinds=[queue.JobKind.TRANSCODE],
+            kinds=queue.ALL_KINDS,
             worker=name,
             now=utcnow(),
             lease=timedelta(seconds=settings.job_lease_seconds),
@@ -53,25 +60,19 @@ async def run_worker(adapters: Adapters, *, stop: asyncio.Event | None = None) -
 
 async def run_job(adapters: Adapters, job: Job, name: str) -> None:
     """Process one leased job; on cancellation give it back so another worker takes it."""
-    renewer = asyncio.create_task(_keep_lease(adapters, job, name))
+    if job.kind != queue.JobKind.TRANSCODE:
+        await run_child_job(adapters, job, name)
+        return
     log_token = logs.job_id.set(str(job.id))
     started = time.monotonic()
     outcome_label = "crashed"
     try:
-        outcome_reason: str | None
-        if job.attempts > MAX_ATTEMPTS:
-            outcome_reason = "Processing failed repeatedly; giving up."
-            await fail_video(adapters, job.video_id, outcome_reason)
-        else:
-            outcome = await transcode_video(
-                adapters, job.video_id, adapters.settings.work_dir / str(job.id)
-            )
-            outcome_reason = outcome.reason
-        await _finish(adapters, job, outcome_reason)
+        async with lease.held(adapters.sessions, job.id, name, adapters.settings.job_lease_seconds):
+            outcome_reason = await _transcode(adapters, job, name)
+            await _finish(adapters, job, outcome_reason)
         outcome_label = "failed" if outcome_reason else "done"
     except asyncio.CancelledError:
         outcome_label = "released"
-        await asyncio.shield(queue.release(adapters.sessions, job.id, name))
         raise
     except Exception:
         # An unexpected error (storage or database away): leave the job leased; it is
@@ -82,9 +83,16 @@ async def run_job(adapters: Adapters, job: Job, name: str) -> None:
             time.monotonic() - started
         )
         logs.job_id.reset(log_token)
-        renewer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await renewer
+
+
+async def _transcode(adapters: Adapters, job: Job, name: str) -> str | None:
+    if job.attempts > MAX_ATTEMPTS:
+        reason = "Processing failed repeatedly; giving up."
+        await queue.drop_children(adapters.sessions, job.id, reason)
+        await fail_video(adapters, job.video_id, reason)
+        return reason
+    work_dir = adapters.settings.work_dir / str(job.id)
+    return (await transcode_video(adapters, job, name, work_dir)).reason
 
 
 async def _finish(adapters: Adapters, job: Job, error: str | None) -> None:
@@ -93,13 +101,6 @@ async def _finish(adapters: Adapters, job: Job, error: str | None) -> None:
         if row is not None:
             queue.finish(row, error)
             await session.commit()
-
-
-async def _keep_lease(adapters: Adapters, job: Job, name: str) -> None:
-    lease = adapters.settings.job_lease_seconds
-    while True:
-        await asyncio.sleep(lease / 3)
-        await queue.renew(adapters.sessions, job.id, name, utcnow() + timedelta(seconds=lease))
 
 
 async def housekeeping(adapters: Adapters) -> None:

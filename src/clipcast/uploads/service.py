@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,6 +23,7 @@ from clipcast.uploads.models import Upload
 from clipcast.videos.chain import source_key
 from clipcast.videos.lifecycle import VideoState, Visibility, check_transition
 from clipcast.videos.models import Video
+from clipcast.videos.tags import split_tags
 
 
 class Locked(ClipcastError):
@@ -33,7 +35,7 @@ def part_path(upload_dir: Path, upload_id: uuid.UUID) -> Path:
     return upload_dir / f"{upload_id}.part"
 
 
-def _video_fields(meta: dict[str, str]) -> dict[str, str]:
+def _video_fields(meta: dict[str, str]) -> dict[str, Any]:
     filename = meta.get("filename", "")[:255]
     title = (meta.get("title") or Path(filename).stem or "Untitled").strip()[:200]
     visibility = meta.get("visibility", Visibility.PUBLIC)
@@ -44,6 +46,7 @@ def _video_fields(meta: dict[str, str]) -> dict[str, str]:
         "title": title or "Untitled",
         "description": meta.get("description", "")[:10_000],
         "visibility": visibility,
+        "tags": split_tags(meta.get("tags", "")),
     }
 
 

@@ -43,6 +43,7 @@ class Video(Base):
     height: Mapped[int | None] = mapped_column(Integer, nullable=True)
     has_audio: Mapped[bool] = mapped_column(Boolean, default=False)
     has_video: Mapped[bool] = mapped_column(Boolean, default=False)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Thumbnail mapping uuid -> object key, filled by the thumbnail service.
     thumbnails: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 

@@ -6,6 +6,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+AUDIO_GROUP = "aud"
+
 
 @dataclass(frozen=True, slots=True)
 class PlaylistRendition:
@@ -33,21 +35,41 @@ def clip_name(index: int) -> str:
 
 
 def master_playlist(renditions: Sequence[PlaylistRendition]) -> str:
-    """Variants from highest to lowest bandwidth; URIs relative to the master."""
+    """Variants from highest to lowest bandwidth; URIs relative to the master.
+
+    The pictures are video only and share one audio rendition (resolution 0), listed as the
+    audio group every variant plays with; each variant's BANDWIDTH and CODECS count it in, as
+    RFC 8216 asks. A source without pictures has the audio playlist as its only variant.
+    """
+    audio = next((r for r in renditions if r.resolution == 0), None)
+    video = [r for r in renditions if r.resolution != 0]
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
-    for r in sorted(renditions, key=lambda r: r.bandwidth, reverse=True):
-        attrs = [
-            f"BANDWIDTH={r.bandwidth}",
-            f"AVERAGE-BANDWIDTH={r.average_bandwidth}",
-            f'CODECS="{r.codecs}"',
-        ]
-        if r.resolution:
-            attrs.append(f"RESOLUTION={r.width}x{r.height}")
-        if r.frame_rate:
-            attrs.append(f"FRAME-RATE={r.frame_rate:.3f}")
-        lines.append("#EXT-X-STREAM-INF:" + ",".join(attrs))
-        lines.append(f"{rendition_dir(r.resolution)}/index.m3u8")
+    if not video:
+        return "\n".join(lines + (_variant(audio, None) if audio else [])) + "\n"
+    if audio is not None:
+        lines.append(
+            f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{AUDIO_GROUP}",NAME="audio",'
+            f'DEFAULT=YES,AUTOSELECT=YES,URI="{rendition_dir(0)}/index.m3u8"'
+        )
+    for r in sorted(video, key=lambda r: r.bandwidth, reverse=True):
+        lines += _variant(r, audio)
     return "\n".join(lines) + "\n"
+
+
+def _variant(r: PlaylistRendition, audio: PlaylistRendition | None) -> list[str]:
+    """`#EXT-X-STREAM-INF` and URI of `r`, playing with the `audio` group if there is one."""
+    bandwidth, average, codecs = r.bandwidth, r.average_bandwidth, r.codecs
+    if audio is not None:
+        bandwidth, average = bandwidth + audio.bandwidth, average + audio.average_bandwidth
+        codecs = f"{codecs},{audio.codecs}"
+    attrs = [f"BANDWIDTH={bandwidth}", f"AVERAGE-BANDWIDTH={average}", f'CODECS="{codecs}"']
+    if r.resolution:
+        attrs.append(f"RESOLUTION={r.width}x{r.height}")
+    if r.frame_rate:
+        attrs.append(f"FRAME-RATE={r.frame_rate:.3f}")
+    if audio is not None:
+        attrs.append(f'AUDIO="{AUDIO_GROUP}"')
+    return ["#EXT-X-STREAM-INF:" + ",".join(attrs), f"{rendition_dir(r.resolution)}/index.m3u8"]
 
 
 def media_playlist(clips: Sequence[PlaylistClip], clip_seconds: int) -> str:

@@ -43,6 +43,7 @@ class VideoOut(BaseModel):
     failure_reason: str | None
     width: int | None
     height: int | None
+    tags: list[str]
     renditions: list[RenditionOut]
     thumbnails: ThumbnailsOut
     playback: PlaybackOut
@@ -59,6 +60,7 @@ class VideoPatch(BaseModel):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=10_000)
     visibility: Visibility | None = None
+    tags: list[str] | None = Field(default=None, max_length=100)
 
 
 class NextClipOut(BaseModel):

@@ -30,6 +30,7 @@ from clipcast.videos.schemas import (
     VideoPage,
     VideoPatch,
 )
+from clipcast.videos.tags import normalise_tags
 from clipcast.videos.urls import clip_url, init_url, master_url, media_root
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ def _to_out(video: Video, owner: str, renditions: list[Rendition], viewer: Viewe
         failure_reason=video.failure_reason,
         width=video.width,
         height=video.height,
+        tags=list(video.tags or []),
         renditions=[
             RenditionOut(
                 resolution=r.resolution, width=r.width, height=r.height, bandwidth=r.bandwidth
@@ -163,6 +165,8 @@ async def update_video(
     async with sessions() as session:
         video = await _owned(session, video_id, viewer.user_id)
         changed = patch.model_dump(exclude_none=True)
+        if "tags" in changed:
+            changed["tags"] = normalise_tags(changed["tags"])
         for field, value in changed.items():
             setattr(video, field, value.strip() if isinstance(value, str) else value)
         if changed:

@@ -19,7 +19,7 @@ async def run_pending_jobs(adapters: Adapters) -> int:
     ran = 0
     while job := await queue.claim(
         adapters.sessions,
-        kinds=[queue.JobKind.TRANSCODE],
+        kinds=queue.ALL_KINDS,
         worker="test",
         now=utcnow(),
         lease=timedelta(seconds=60),

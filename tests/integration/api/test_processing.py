@@ -54,11 +54,13 @@ async def test_lowest_rung_is_playable_before_the_rest_are_done(
     early = seen[0]["video"]
     assert (early["state"], early["playable"]) == ("processing", True)
     assert 0 < early["progress"] < 100
-    assert [r["resolution"] for r in early["renditions"]] == [240]
+    # The lowest picture rung and the one audio rendition it plays with (resolution 0).
+    assert [r["resolution"] for r in early["renditions"]] == [240, 0]
     assert "240p/index.m3u8" in seen[0]["master"] and "360p" not in seen[0]["master"]
+    assert 'URI="audio/index.m3u8"' in seen[0]["master"]
     final = (await client.get(f"/api/v1/videos/{seen_id[0]}", headers=auth(alice))).json()
     assert (final["state"], final["progress"]) == ("ready", 100)
-    assert [r["resolution"] for r in final["renditions"]] == [360, 240]
+    assert [r["resolution"] for r in final["renditions"]] == [360, 240, 0]
 
 
 async def test_ready_writes_one_video_ready_event(
@@ -175,8 +177,14 @@ async def test_a_stalled_ffmpeg_is_killed_and_the_video_fails(
     [("audio-only", True, False, [0]), ("video-only", False, True, [240])],
 )
 async def test_audio_only_and_video_only_sources_become_playable(
-    client: httpx.AsyncClient, adapters: Adapters, alice: str, tmp_path: Path,
-    kind: str, audio: bool, video: bool, resolutions: list[int],
+    client: httpx.AsyncClient,
+    adapters: Adapters,
+    alice: str,
+    tmp_path: Path,
+    kind: str,
+    audio: bool,
+    video: bool,
+    resolutions: list[int],
 ) -> None:
     suffix = ".m4a" if not video else ".mp4"
     source = make_video(tmp_path / f"{kind}{suffix}", seconds=3, audio=audio, video=video)

@@ -77,3 +77,29 @@ def raw_avi_declaring(path: Path, width: int, height: int) -> Path:
     struct.pack_into("<ii", data, strf + 8 + 4, width, height)
     path.write_bytes(bytes(data))
     return path
+
+
+def numbered(
+    path: Path,
+    *,
+    seconds: float = 9,
+    rate: str = "30000/1001",
+    size: str = "320x240",
+    sound: bool = False,
+) -> Path:
+    """Each frame one flat colour that spells its number (luma: n mod 50, blue: n div 50), so
+    a decoded frame says which source frame it shows, through lossy encoding; with `sound`,
+    a 440 Hz sine at 48 kHz as AAC."""
+    picture = (
+        f"color=c=black:size={size}:rate={rate}:duration={seconds},format=yuv420p,"
+        "geq=lum='16+4*mod(N\\,50)':cb='16+4*mod(floor(N/50)\\,50)':cr=128"
+    )
+    sine = ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}"]
+    audio = [*sine, *AAC] if sound else []
+    ffmpeg("-f", "lavfi", "-i", picture, *audio, *H264, "-g", "100", str(path))
+    return path
+
+
+def frame_number(y_center: int, u_center: int) -> int:
+    """The number `numbered` painted, read back from the centre pixel of Y and U."""
+    return round((y_center - 16) / 4) + 50 * round((u_center - 16) / 4)

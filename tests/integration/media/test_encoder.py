@@ -32,16 +32,21 @@ PRESET = "veryfast"  # ultrafast would drop to Constrained Baseline whatever -pr
 
 
 async def _encode_all(source: Path, out: Path, ladder: list[int]) -> list[EncodedRendition]:
-    """As the service does: the lowest rung alone first (playable early), then the rest."""
+    """As the service does: the lowest rung and the audio first (playable early), then the
+    rest; pictures first, lowest first, then the audio."""
     probe = await probe_file(source, LIMITS, timeout=10)
     rungs = build_ladder(probe.width, probe.height, probe.has_video, probe.has_audio, ladder)
     encoded = []
-    for batch, rest in ((rungs[:1], "a"), (rungs[1:], "b")):
+    for batch, rest in ((rungs.first, "a"), (rungs.rest, "b")):
         if batch:
             encoded += await encode(
                 source, probe, batch, out / rest, preset=PRESET, stall_seconds=10
             )
-    return encoded
+    return sorted(encoded, key=lambda r: (not r.rung.has_video, r.rung.resolution))
+
+
+async def _pictures(source: Path, out: Path, ladder: list[int]) -> list[EncodedRendition]:
+    return [r for r in await _encode_all(source, out, ladder) if r.rung.has_video]
 
 
 def _clip_packets(rendition: EncodedRendition, index: int) -> list[tuple[str, bool]]:
@@ -70,7 +75,7 @@ def _first_frame(rendition: EncodedRendition) -> tuple[int, int, int]:
 
 async def test_clips_are_exactly_two_seconds_and_start_on_keyframes(tmp_path: Path) -> None:
     source = mp4(tmp_path / "src.mp4", size="320x240", seconds=5)
-    renditions = await _encode_all(source, tmp_path / "out", [240, 180, 120])
+    renditions = await _pictures(source, tmp_path / "out", [240, 180, 120])
     assert [(r.rung.name, r.rung.width, r.rung.height) for r in renditions] == [
         ("120p", 160, 120),
         ("180p", 240, 180),
@@ -87,16 +92,20 @@ async def test_clips_are_exactly_two_seconds_and_start_on_keyframes(tmp_path: Pa
             assert sum(video) == 1  # one closed GOP per clip
             assert clip.byte_size == clip.path.stat().st_size > 0
         assert rendition.codecs.startswith("avc1.64")
-        assert rendition.codecs.endswith(",mp4a.40.2")
+        assert "mp4a" not in rendition.codecs  # the sound is a rendition of its own
         assert rendition.frame_rate == 30.0
         assert rendition.bandwidth >= rendition.average_bandwidth > 0
 
 
-async def test_clips_carry_stereo_48k_aac(tmp_path: Path) -> None:
+async def test_the_audio_rendition_is_stereo_48k_aac_and_pictures_are_silent(
+    tmp_path: Path,
+) -> None:
     source = mp4(tmp_path / "src.mp4", seconds=2)
-    (rendition,) = await _encode_all(source, tmp_path / "out", [240])
-    assert _audio_of(rendition) == ("aac", 48000, 2)
-    assert "audio" in {kind for kind, _ in _clip_packets(rendition, 0)}
+    picture, audio = await _encode_all(source, tmp_path / "out", [240])
+    assert (audio.rung.name, audio.codecs, audio.frame_rate) == ("audio", "mp4a.40.2", None)
+    assert _audio_of(audio) == ("aac", 48000, 2)
+    assert {kind for kind, _ in _clip_packets(audio, 0)} == {"audio"}
+    assert {kind for kind, _ in _clip_packets(picture, 0)} == {"video"}
 
 
 async def test_audio_only_source(tmp_path: Path) -> None:
@@ -121,13 +130,13 @@ async def test_video_only_source(tmp_path: Path) -> None:
 async def test_rotated_source_gives_upright_portrait_rungs(tmp_path: Path) -> None:
     landscape = mp4(tmp_path / "landscape.mp4", size="320x240", seconds=2)
     source = rotated_mp4(tmp_path / "portrait.mp4", landscape, 90)
-    renditions = await _encode_all(source, tmp_path / "out", [240, 180])
+    renditions = await _pictures(source, tmp_path / "out", [240, 180])
     assert [(r.rung.width, r.rung.height) for r in renditions] == [(180, 240), (240, 320)]
     assert _first_frame(renditions[-1]) == (240, 320, 0)
 
 
 async def test_odd_sized_source(tmp_path: Path) -> None:
-    (rendition,) = await _encode_all(odd_webm(tmp_path / "odd.webm", 2), tmp_path / "out", [240])
+    (rendition,) = await _pictures(odd_webm(tmp_path / "odd.webm", 2), tmp_path / "out", [240])
     assert _first_frame(rendition) == (320, 240, 0)
 
 
@@ -148,7 +157,7 @@ async def test_progress_is_reported_up_to_done(tmp_path: Path) -> None:
     async def record(fraction: float) -> None:
         seen.append(fraction)
 
-    rungs = build_ladder(probe.width, probe.height, True, True, [240])
+    rungs = build_ladder(probe.width, probe.height, True, True, [240]).all
     await encode(
         source, probe, rungs, tmp_path / "o", preset=PRESET, stall_seconds=10, on_progress=record
     )
@@ -178,7 +187,7 @@ def _children() -> list[str]:
 
 
 def _argv_reading(source: Path, out: Path) -> list[str]:
-    rungs = build_ladder(320, 240, True, False, [240])
+    rungs = build_ladder(320, 240, True, False, [240]).video
     return build_argv(
         ffmpeg=ffmpeg_exe(),
         source=source,
@@ -234,7 +243,7 @@ async def test_a_failing_ffmpeg_explains_itself(tmp_path: Path) -> None:
     broken = tmp_path / "half.mp4"
     broken.write_bytes(whole[: len(whole) // 2])
     probe = ProbeResult("mov", 3.0, True, False, 320, 240, 0, 30.0, "h264", None, 0, 0, 1)
-    rungs = build_ladder(320, 240, True, False, [240])
+    rungs = build_ladder(320, 240, True, False, [240]).video
     with pytest.raises(FfmpegFailed) as failed:
         await encode(broken, probe, rungs, tmp_path / "out", preset=PRESET, stall_seconds=10)
     assert failed.value.returncode != 0

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from clipcast.transcoding.argv import build_argv, filter_graph, output_fps
+from clipcast.transcoding.chunking import Chunk
 from clipcast.transcoding.ladder import build_ladder
 
 OUT = Path("/work/out")
@@ -22,7 +23,7 @@ def _argv(
         source=SRC,
         container="matroska",
         source_fps=fps,
-        rungs=build_ladder(width, height, has_video, has_audio, ladder),
+        rungs=build_ladder(width, height, has_video, has_audio, ladder).all,
         out_dir=OUT,
         preset="veryfast",
     )
@@ -53,22 +54,24 @@ def test_one_process_decodes_once_and_scales_each_rung_from_the_next_larger() ->
         "[c0]scale=854:480,setsar=1,format=yuv420p,split=2[v1][c1]",
         "[c1]scale=426:240,setsar=1,format=yuv420p[v0]",
     ]
-    assert _values(argv, "-map") == ["[v0]", "0:a:0", "[v1]", "0:a:0", "[v2]", "0:a:0"]
+    # Pictures are video only; the sound is encoded once, as its own output.
+    assert _values(argv, "-map") == ["[v0]", "[v1]", "[v2]", "0:a:0"]
 
 
-def test_each_rung_is_an_hls_fmp4_output_in_its_own_directory() -> None:
+def test_each_rung_and_the_audio_is_an_hls_fmp4_output_in_its_own_directory() -> None:
     argv = _argv((1280, 720, True, True), [360, 720])
-    assert _values(argv, "-f")[1:] == ["hls", "hls"]
-    assert _values(argv, "-hls_segment_type") == ["fmp4", "fmp4"]
-    assert _values(argv, "-hls_time") == ["2", "2"]
-    assert _values(argv, "-hls_playlist_type") == ["vod", "vod"]
-    assert _values(argv, "-hls_flags") == ["independent_segments"] * 2
+    assert _values(argv, "-f")[1:] == ["hls", "hls", "hls"]
+    assert _values(argv, "-hls_segment_type") == ["fmp4"] * 3
+    assert _values(argv, "-hls_time") == ["2"] * 3
+    assert _values(argv, "-hls_playlist_type") == ["vod"] * 3
+    assert _values(argv, "-hls_flags") == ["independent_segments"] * 3
     assert _values(argv, "-hls_segment_filename") == [
         "/work/out/360p/seg_%06d.m4s",
         "/work/out/720p/seg_%06d.m4s",
+        "/work/out/audio/seg_%06d.m4s",
     ]
     assert "/work/out/360p/index.m3u8" in argv
-    assert argv[-1] == "/work/out/720p/index.m3u8"
+    assert argv[-1] == "/work/out/audio/index.m3u8"
 
 
 def test_every_clip_starts_with_a_keyframe_of_a_closed_two_second_gop() -> None:
@@ -96,7 +99,7 @@ def test_h264_high_with_capped_crf_and_stereo_48k_aac() -> None:
 
 def test_source_metadata_is_not_published() -> None:
     argv = _argv((640, 360, True, True), [360])
-    assert _values(argv, "-map_metadata") == ["-1"]
+    assert _values(argv, "-map_metadata") == ["-1", "-1"]
 
 
 def test_audio_only_source_encodes_aac_alone() -> None:
@@ -114,7 +117,7 @@ def test_silent_source_maps_no_audio() -> None:
 
 
 def test_single_rung_needs_no_split() -> None:
-    assert filter_graph(build_ladder(321, 241, True, False, [240]), 30) == (
+    assert filter_graph(build_ladder(321, 241, True, False, [240]).video, 30) == (
         "[0:V:0]fps=30,scale=320:240,setsar=1,format=yuv420p[v0]"
     )
 
@@ -138,3 +141,64 @@ def test_no_rungs_is_a_programming_error() -> None:
             out_dir=OUT,
             preset="veryfast",
         )
+
+
+def _chunk_argv(chunk: Chunk, *, audio: bool = False, fps: float = 25.0) -> list[str]:
+    ladder = build_ladder(640, 360, True, audio, [240, 360])
+    return build_argv(
+        ffmpeg="ffmpeg",
+        source=SRC,
+        container="mov",
+        source_fps=fps,
+        rungs=ladder.all if audio else ladder.video,
+        out_dir=OUT,
+        preset="veryfast",
+        chunk=chunk,
+    )
+
+
+def test_a_chunk_seeks_one_second_early_and_keeps_exactly_its_frames() -> None:
+    argv = _chunk_argv(Chunk(index=2, start=60, end=90, first_clip=30))
+    i = argv.index("-i")
+    assert argv[argv.index("-ss") + 1] == "59"
+    assert argv.index("-ss") < i  # an input seek: through the index, not decoding from 0
+    (graph,) = _values(argv, "-filter_complex")
+    # Frames [25, 775) of the 25 fps timeline that starts at 59 s: 60 s up to 90 s, exactly.
+    assert graph.startswith("[0:V:0]fps=25,trim=start_pts=25:end_pts=775,setpts=PTS-STARTPTS,")
+
+
+def test_the_last_chunk_runs_to_the_end_of_the_source() -> None:
+    argv = _chunk_argv(Chunk(index=1, start=30, end=None, first_clip=15))
+    (graph,) = _values(argv, "-filter_complex")
+    assert "trim=start_pts=25,setpts=PTS-STARTPTS," in graph
+
+
+def test_the_first_chunk_needs_no_seek() -> None:
+    argv = _chunk_argv(Chunk(index=0, start=0, end=30, first_clip=0))
+    assert "-ss" not in argv
+    assert "-output_ts_offset" not in argv
+    (graph,) = _values(argv, "-filter_complex")
+    assert "trim=start_pts=0:end_pts=750," in graph
+
+
+def test_chunk_clips_carry_their_index_and_time_in_the_whole_rendition() -> None:
+    argv = _chunk_argv(Chunk(index=2, start=60, end=90, first_clip=30))
+    assert _values(argv, "-start_number") == ["30", "30"]  # both rungs, from one decode
+    assert _values(argv, "-output_ts_offset") == ["60", "60"]
+    # Timestamps kept as encoded, so every chunk's init segment is the same bytes.
+    assert _values(argv, "-avoid_negative_ts") == ["disabled", "disabled"]
+    movflags = "movflags=+frag_discont+negative_cts_offsets:use_editlist=0"
+    assert _values(argv, "-hls_segment_options") == [movflags] * 2
+
+
+def test_whole_encodes_time_pictures_as_chunks_do_but_leave_audio_alone() -> None:
+    argv = _argv((640, 360, True, True), [360])
+    assert _values(argv, "-avoid_negative_ts") == ["disabled"]
+    movflags = "movflags=+frag_discont+negative_cts_offsets:use_editlist=0"
+    assert _values(argv, "-hls_segment_options") == [movflags]
+    assert "-start_number" not in argv and "-output_ts_offset" not in argv
+
+
+def test_audio_is_never_cut_into_chunks() -> None:
+    with pytest.raises(ValueError, match="audio is encoded whole"):
+        _chunk_argv(Chunk(index=1, start=30, end=None, first_clip=15), audio=True)
