@@ -94,6 +94,24 @@ def _wait(ready: object, proc: Proc, timeout: float = 60) -> None:
     raise RuntimeError(f"{proc.name} did not start:\n{proc.tail()}")
 
 
+def scaled_environment(
+    *, database_url: str, s3_url: str, bucket: str, nats_url: str, prefix: str, search_dir: Path
+) -> dict[str, str]:
+    """The settings every process of one scaled deployment shares."""
+    return {
+        "CLIPCAST_DATABASE_URL": database_url,
+        "CLIPCAST_STORAGE_BACKEND": "s3",
+        "CLIPCAST_S3_ENDPOINT_URL": s3_url,
+        "CLIPCAST_S3_BUCKET": bucket,
+        "CLIPCAST_BUS_BACKEND": "nats",
+        "CLIPCAST_NATS_URL": nats_url,
+        "CLIPCAST_NATS_PREFIX": prefix,
+        "CLIPCAST_SECRET_KEY": "one key for every process",
+        "CLIPCAST_SEARCH_DIR": str(search_dir),
+        "CLIPCAST_WORKER_POLL_SECONDS": "0.1",
+    }
+
+
 @contextlib.contextmanager
 def cluster(root: Path, env: dict[str, str]) -> Iterator[Cluster]:
     running = Cluster(root, env)

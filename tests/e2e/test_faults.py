@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from clipcast import client
 from clipcast.adapters.bus.base import Event
 from clipcast.adapters.bus.nats import NatsBus
-from tests.e2e.cluster import cluster
+from tests.e2e.cluster import cluster, scaled_environment
 from tests.e2e.test_scaled_processes import eventually
 from tests.media import make_video
 from tests.nats_server import NATS_URL, private_nats, require_nats, unique_prefix
@@ -34,18 +34,16 @@ def env(
 ) -> Iterator[dict[str, str]]:
     require_nats()
     with seaweedfs.temporary_bucket("faults") as bucket:
-        yield {
-            "CLIPCAST_DATABASE_URL": database_url_postgres,
-            "CLIPCAST_STORAGE_BACKEND": "s3",
-            "CLIPCAST_S3_ENDPOINT_URL": seaweedfs.s3_url,
-            "CLIPCAST_S3_BUCKET": bucket,
-            "CLIPCAST_BUS_BACKEND": "nats",
-            "CLIPCAST_NATS_URL": NATS_URL,
-            "CLIPCAST_NATS_PREFIX": unique_prefix(),
-            "CLIPCAST_SECRET_KEY": "fault tests",
-            "CLIPCAST_SEARCH_DIR": str(tmp_path / "search-node"),
+        base = scaled_environment(
+            database_url=database_url_postgres,
+            s3_url=seaweedfs.s3_url,
+            bucket=bucket,
+            nats_url=NATS_URL,
+            prefix=unique_prefix(),
+            search_dir=tmp_path / "search-node",
+        )
+        yield base | {
             "CLIPCAST_LADDER": "[360,240]",
-            "CLIPCAST_WORKER_POLL_SECONDS": "0.1",
             "CLIPCAST_JOB_LEASE_SECONDS": "2",  # a dead worker's job is taken over within 2 s
         }
 

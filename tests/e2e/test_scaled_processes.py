@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from clipcast import client
-from tests.e2e.cluster import Cluster, cluster
+from tests.e2e.cluster import Cluster, cluster, scaled_environment
 from tests.media import make_video
 from tests.nats_server import NATS_URL, require_nats, unique_prefix
 from tests.seaweedfs import SeaweedFS
@@ -28,18 +28,16 @@ def scaled_env(
 ) -> Iterator[dict[str, str]]:
     require_nats()
     with seaweedfs.temporary_bucket("scaled") as bucket:
-        yield {
-            "CLIPCAST_DATABASE_URL": database_url_postgres,
-            "CLIPCAST_STORAGE_BACKEND": "s3",
-            "CLIPCAST_S3_ENDPOINT_URL": seaweedfs.s3_url,
-            "CLIPCAST_S3_BUCKET": bucket,
-            "CLIPCAST_BUS_BACKEND": "nats",
-            "CLIPCAST_NATS_URL": NATS_URL,
-            "CLIPCAST_NATS_PREFIX": unique_prefix(),
-            "CLIPCAST_SECRET_KEY": "one key for every process",
-            "CLIPCAST_SEARCH_DIR": str(tmp_path / "search-node"),
+        base = scaled_environment(
+            database_url=database_url_postgres,
+            s3_url=seaweedfs.s3_url,
+            bucket=bucket,
+            nats_url=NATS_URL,
+            prefix=unique_prefix(),
+            search_dir=tmp_path / "search-node",
+        )
+        yield base | {
             "CLIPCAST_LADDER": "[240]",
-            "CLIPCAST_WORKER_POLL_SECONDS": "0.1",
         }
 
 
