@@ -7,7 +7,6 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,33 +18,20 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from clipcast import client
 from clipcast.adapters.bus.base import Event
 from clipcast.adapters.bus.nats import NatsBus
-from tests.e2e.cluster import cluster, scaled_environment
+from tests.e2e.cluster import cluster
 from tests.e2e.test_scaled_processes import eventually
 from tests.media import make_video
-from tests.nats_server import NATS_URL, private_nats, require_nats, unique_prefix
-from tests.seaweedfs import SeaweedFS
+from tests.nats_server import NATS_URL, private_nats
 
 pytestmark = [pytest.mark.slow, pytest.mark.nats]
 
 
 @pytest.fixture
-def env(
-    tmp_path: Path, database_url_postgres: str, seaweedfs: SeaweedFS
-) -> Iterator[dict[str, str]]:
-    require_nats()
-    with seaweedfs.temporary_bucket("faults") as bucket:
-        base = scaled_environment(
-            database_url=database_url_postgres,
-            s3_url=seaweedfs.s3_url,
-            bucket=bucket,
-            nats_url=NATS_URL,
-            prefix=unique_prefix(),
-            search_dir=tmp_path / "search-node",
-        )
-        yield base | {
-            "CLIPCAST_LADDER": "[360,240]",
-            "CLIPCAST_JOB_LEASE_SECONDS": "2",  # a dead worker's job is taken over within 2 s
-        }
+def env(scaled_base_env: dict[str, str]) -> dict[str, str]:
+    return scaled_base_env | {
+        "CLIPCAST_LADDER": "[360,240]",
+        "CLIPCAST_JOB_LEASE_SECONDS": "2",  # a dead worker's job is taken over within 2 s
+    }
 
 
 def _sql(url: str, query: str, **params: Any) -> list[Any]:

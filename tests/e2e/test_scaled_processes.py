@@ -4,7 +4,7 @@ on PostgreSQL + NATS JetStream + S3 (SeaweedFS)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +12,8 @@ import httpx
 import pytest
 
 from clipcast import client
-from tests.e2e.cluster import Cluster, cluster, scaled_environment
+from tests.e2e.cluster import Cluster, cluster
 from tests.media import make_video
-from tests.nats_server import NATS_URL, require_nats, unique_prefix
-from tests.seaweedfs import SeaweedFS
 
 pytestmark = [pytest.mark.slow, pytest.mark.nats]
 
@@ -23,22 +21,10 @@ TITLES = ["Aurora timelapse", "Banjo lesson", "Cedar workshop", "Dolphin pod", "
 
 
 @pytest.fixture
-def scaled_env(
-    tmp_path: Path, database_url_postgres: str, seaweedfs: SeaweedFS
-) -> Iterator[dict[str, str]]:
-    require_nats()
-    with seaweedfs.temporary_bucket("scaled") as bucket:
-        base = scaled_environment(
-            database_url=database_url_postgres,
-            s3_url=seaweedfs.s3_url,
-            bucket=bucket,
-            nats_url=NATS_URL,
-            prefix=unique_prefix(),
-            search_dir=tmp_path / "search-node",
-        )
-        yield base | {
-            "CLIPCAST_LADDER": "[240]",
-        }
+def scaled_env(scaled_base_env: dict[str, str]) -> dict[str, str]:
+    return scaled_base_env | {
+        "CLIPCAST_LADDER": "[240]",
+    }
 
 
 def eventually(check: Callable[[], Any], timeout: float, what: str) -> Any:
