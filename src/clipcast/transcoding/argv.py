@@ -194,7 +194,9 @@ def _hls_options(directory: Path, clip_seconds: int, chunk: Chunk | None) -> lis
         # Uploads carry camera metadata (GPS position, device names): none of it is published.
         *("-map_metadata", "-1", "-map_chapters", "-1"),
         *("-max_muxing_queue_size", "4096"),
-        *("-f", "hls", "-hls_time", str(clip_seconds), "-hls_playlist_type", "vod"),
+        # An EVENT playlist is rewritten after every clip ffmpeg closes (a VOD one only at the
+        # end), so clips can be published while the rest are still being encoded.
+        *("-f", "hls", "-hls_time", str(clip_seconds), "-hls_playlist_type", "event"),
         *("-hls_flags", "independent_segments", "-hls_segment_type", "fmp4"),
         *("-hls_fmp4_init_filename", INIT_NAME),
         # A chunk's clips carry their index in the whole rendition.

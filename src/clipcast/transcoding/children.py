@@ -116,7 +116,7 @@ async def _store(
     """Clips straight to their final keys (a re-run writes the same keys), the init segment to
     a key of this part's own: the parent publishes one after checking they all agree."""
     res = enc.rung.resolution
-    await upload_clips(adapters.storage, video_id, enc)
+    await upload_clips(adapters.storage, video_id, res, [(c.index, c.path) for c in enc.clips])
     key = part_init_key(video_id, res, task.part)
     await adapters.storage.put_file(key, enc.init_path, INIT_TYPE)
     clips = tuple(PartClip(c.index, c.duration, c.byte_size) for c in enc.clips)

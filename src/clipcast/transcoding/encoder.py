@@ -115,14 +115,21 @@ def _make_dirs(out_dir: Path, rungs: Sequence[Rung]) -> None:
 
 
 def describe_rendition(
-    rung: Rung, out_dir: Path, frame_rate: float, clip_seconds: int, chunk: Chunk | None = None
+    rung: Rung,
+    out_dir: Path,
+    frame_rate: float,
+    clip_seconds: int,
+    chunk: Chunk | None = None,
+    *,
+    finished: bool = True,
 ) -> EncodedRendition:
-    """Read back the playlist, clip sizes and init segment ffmpeg wrote for `rung`."""
+    """Read back the playlist, clip sizes and init segment ffmpeg wrote for `rung`; with
+    `finished` False, of the clips it has closed so far while it runs."""
     directory = rung_dir(out_dir, rung)
     init_path = directory / INIT_NAME
     first, start = (chunk.first_clip, chunk.start) if chunk else (0, 0)
     clips = []
-    for listed in parse_media_playlist((directory / PLAYLIST_NAME).read_text()):
+    for listed in parse_media_playlist((directory / PLAYLIST_NAME).read_text(), finished=finished):
         index = first + listed.index
         if listed.filename != SEGMENT_TEMPLATE % index:
             raise PlaylistError(f"clip {index} was written as {listed.filename!r}")

@@ -35,7 +35,9 @@ class VideoGone(Exception):
     """The video was deleted while it was processing."""
 
 
-def _rendition_row(video_id: uuid.UUID, r: RenditionSummary, now: datetime) -> Rendition:
+def _rendition_row(
+    video_id: uuid.UUID, r: RenditionSummary, now: datetime, complete: bool
+) -> Rendition:
     return Rendition(
         video_id=video_id,
         resolution=r.rung.resolution,
@@ -48,6 +50,7 @@ def _rendition_row(video_id: uuid.UUID, r: RenditionSummary, now: datetime) -> R
         init_key=init_key(video_id, r.rung.resolution),
         playlist_key=playlist_key(video_id, r.rung.resolution),
         published_at=now,
+        complete=complete,
     )
 
 
@@ -81,33 +84,49 @@ def _as_playlist(r: Rendition) -> PlaylistRendition:
     )
 
 
-async def upload_clips(storage: ObjectStorage, video_id: uuid.UUID, enc: EncodedRendition) -> None:
-    """The clips of `enc` under their final keys; an upload repeated after a crash overwrites."""
+async def upload_clips(
+    storage: ObjectStorage,
+    video_id: uuid.UUID,
+    resolution: int,
+    clips: Sequence[tuple[int, Path]],
+) -> None:
+    """(index, file) clips under their final keys; an upload repeated after a crash overwrites."""
     gate = asyncio.Semaphore(UPLOAD_CONCURRENCY)
-    res = enc.rung.resolution
 
     async def put(index: int, path: Path) -> None:
         async with gate:
-            await storage.put_file(clip_key(video_id, res, index), path, CLIP_TYPE)
+            await storage.put_file(clip_key(video_id, resolution, index), path, CLIP_TYPE)
 
-    await asyncio.gather(*(put(c.index, c.path) for c in enc.clips))
+    await asyncio.gather(*(put(index, path) for index, path in clips))
 
 
 async def upload_playlist(
-    storage: ObjectStorage, video_id: uuid.UUID, r: RenditionSummary, clip_seconds: int
+    storage: ObjectStorage,
+    video_id: uuid.UUID,
+    r: RenditionSummary,
+    clip_seconds: int,
+    *,
+    ended: bool = True,
 ) -> None:
     """The media playlist: put only once its init segment and every clip it names are stored."""
     clips = [PlaylistClip(index=c.index, duration=c.duration) for c in r.clips]
-    text = media_playlist(clips, clip_seconds)
+    text = media_playlist(clips, clip_seconds, ended=ended)
     await storage.put_bytes(playlist_key(video_id, r.rung.resolution), text.encode(), PLAYLIST_TYPE)
 
 
 async def upload_objects(
-    storage: ObjectStorage, video_id: uuid.UUID, enc: EncodedRendition, clip_seconds: int
+    storage: ObjectStorage,
+    video_id: uuid.UUID,
+    enc: EncodedRendition,
+    clip_seconds: int,
+    *,
+    stored: frozenset[int] = frozenset(),
 ) -> None:
-    """Init segment and clips, then the media playlist that names them."""
+    """Init segment and clips (but those in `stored`, already uploaded as they were made),
+    then the media playlist that names them."""
     await storage.put_file(init_key(video_id, enc.rung.resolution), enc.init_path, INIT_TYPE)
-    await upload_clips(storage, video_id, enc)
+    todo = [(c.index, c.path) for c in enc.clips if c.index not in stored]
+    await upload_clips(storage, video_id, enc.rung.resolution, todo)
     await upload_playlist(storage, video_id, enc.summary, clip_seconds)
 
 
@@ -117,6 +136,8 @@ async def record_renditions(
     video_id: uuid.UUID,
     renditions: Sequence[RenditionSummary],
     now: datetime,
+    *,
+    complete: bool = True,
 ) -> None:
     """Rows of the renditions and their clips, and the master playlist listing every rung so far.
 
@@ -124,7 +145,7 @@ async def record_renditions(
     objects are all stored, so no playlist ever names a missing object.
     """
     for r in renditions:
-        await _record(session, video_id, r, now)
+        await _record(session, video_id, r, now, complete)
     await session.flush()
     rows = await session.scalars(select(Rendition).where(Rendition.video_id == video_id))
     master = master_playlist([_as_playlist(r) for r in rows])
@@ -132,7 +153,7 @@ async def record_renditions(
 
 
 async def _record(
-    session: AsyncSession, video_id: uuid.UUID, r: RenditionSummary, now: datetime
+    session: AsyncSession, video_id: uuid.UUID, r: RenditionSummary, now: datetime, complete: bool
 ) -> None:
     # A retried job may have left rows of a rendition it never finished recording.
     res = r.rung.resolution
@@ -140,7 +161,7 @@ async def _record(
     await session.execute(
         delete(Rendition).where(Rendition.video_id == video_id, Rendition.resolution == res)
     )
-    session.add(_rendition_row(video_id, r, now))
+    session.add(_rendition_row(video_id, r, now, complete))
     session.add_all(_clip_rows(video_id, r))
 
 
@@ -150,13 +171,16 @@ async def publish_renditions(
     video_id: uuid.UUID,
     renditions: Sequence[RenditionSummary],
     now: datetime,
+    *,
+    complete: bool = True,
 ) -> None:
-    """Record renditions whose objects are all stored; the video is playable from the commit."""
+    """Record renditions whose objects are all stored (all there will be, or with `complete`
+    False, all made so far); the video is playable from the commit."""
     async with sessions() as session:
         video = await session.get(Video, video_id, with_for_update=True)
         if video is None:
             raise VideoGone(str(video_id))
-        await record_renditions(session, storage, video_id, renditions, now)
+        await record_renditions(session, storage, video_id, renditions, now, complete=complete)
         video.playable = True
         video.updated_at = now
         await session.commit()
@@ -167,6 +191,8 @@ async def published_resolutions(
 ) -> set[int]:
     async with sessions() as session:
         rows = await session.scalars(
-            select(Rendition.resolution).where(Rendition.video_id == video_id)
+            select(Rendition.resolution).where(
+                Rendition.video_id == video_id, Rendition.complete.is_(True)
+            )
         )
         return set(rows)

@@ -19,8 +19,12 @@ class PlaylistError(ValueError):
     """ffmpeg wrote a playlist we cannot read: a bug or a truncated run, never user input."""
 
 
-def parse_media_playlist(text: str) -> list[EncodedClip]:
-    """Clips in playlist order; offsets are the sums of the durations before each clip."""
+def parse_media_playlist(text: str, *, finished: bool = True) -> list[EncodedClip]:
+    """Clips in playlist order; offsets are the sums of the durations before each clip.
+
+    ffmpeg rewrites the playlist (an EVENT playlist) after each clip it closes, so while it
+    runs the playlist lists the clips finished so far; `finished` asks for the final one.
+    """
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines or lines[0] != "#EXTM3U":
         raise PlaylistError("not an HLS playlist")
@@ -38,7 +42,7 @@ def parse_media_playlist(text: str) -> list[EncodedClip]:
             clips.append(EncodedClip(len(clips), line, round(offset, 6), pending))
             offset += pending
             pending = None
-    if "#EXT-X-ENDLIST" not in lines:
+    if finished and "#EXT-X-ENDLIST" not in lines:
         raise PlaylistError("the playlist is unfinished (no #EXT-X-ENDLIST)")
     return clips
 

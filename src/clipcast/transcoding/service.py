@@ -1,8 +1,9 @@
 """The transcode use case: probe the source, make it playable early, then make the rest.
 
-Two batches: the lowest picture rung with the audio (the video is playable once they are
-published), then every other rung. A short source is encoded by this job in one ffmpeg run
-per batch; a long one is cut into chunks that child jobs encode on any worker (fanout.py).
+A short source is encoded in one ffmpeg run that makes every rung, decoding the source once;
+the lowest rung and the audio are published as their clips come out, so the video plays
+early (early.py). A long one is cut into chunks that child jobs encode on any worker
+(fanout.py), in two batches: the lowest rung with the audio first, then every other rung.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 import shutil
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,9 @@ from clipcast.jobs import queue
 from clipcast.jobs.models import Job
 from clipcast.outbox.repository import add_event
 from clipcast.settings import Settings
+from clipcast.transcoding.argv import output_fps
 from clipcast.transcoding.chunking import plan_chunks
+from clipcast.transcoding.early import EarlyPublisher
 from clipcast.transcoding.encoder import encode
 from clipcast.transcoding.fanout import children_of_batch, encode_in_chunks
 from clipcast.transcoding.ladder import Rung, build_ladder
@@ -130,15 +133,37 @@ async def _pipeline(adapters: Adapters, job: Job, worker: str, work_dir: Path) -
         fps=probe.fps or 30.0,
     )
     done = await published_resolutions(adapters.sessions, job.video_id)
-    batches = [b for b in (ladder.first, ladder.rest) if b]
-    plan = ProgressPlan.for_batches([[r.width * r.height or 1 for r in b] for b in batches])
-    run = _Run(adapters, job, worker, work_dir, source, probe, plan)
-    for number, batch in enumerate(batches):
-        todo = [r for r in batch if r.resolution not in done]
-        if todo:
-            await _make_batch(run, number, todo)
-        await _set_progress(adapters, job.video_id, plan.after(number))
+    if await _in_chunks(adapters, job, probe):
+        batches = [b for b in (ladder.first, ladder.rest) if b]
+        plan = ProgressPlan.for_batches([[r.width * r.height or 1 for r in b] for b in batches])
+        run = _Run(adapters, job, worker, work_dir, source, probe, plan)
+        for number, batch in enumerate(batches):
+            todo = [r for r in batch if r.resolution not in done]
+            if todo:
+                await _make_batch(run, number, todo)
+            await _set_progress(adapters, job.video_id, plan.after(number))
+    else:
+        rungs = ladder.all
+        plan = ProgressPlan.for_batches([[r.width * r.height or 1 for r in rungs]])
+        run = _Run(adapters, job, worker, work_dir, source, probe, plan)
+        if any(r.resolution not in done for r in rungs):
+            progress = _progress_writer(adapters, job.video_id, lambda f: plan.during(0, f))
+            await _encode_and_publish(run, 0, rungs, progress, early=ladder.first)
+        await _set_progress(adapters, job.video_id, plan.after(0))
     return await _mark_ready(adapters, job.video_id)
+
+
+async def _in_chunks(adapters: Adapters, job: Job, probe: ProbeResult) -> bool:
+    """Long sources with pictures are encoded in chunks by child jobs, and so is a job whose
+    earlier run started that way (its children are in the queue)."""
+    settings = adapters.settings
+    chunks = plan_chunks(
+        probe.duration,
+        clip_seconds=settings.clip_seconds,
+        chunk_seconds=settings.chunk_seconds,
+        container=probe.container,
+    )
+    return bool(chunks and probe.has_video) or bool(await queue.children(adapters.sessions, job.id))
 
 
 async def _make_batch(run: _Run, number: int, rungs: list[Rung]) -> None:
@@ -167,10 +192,29 @@ async def _make_batch(run: _Run, number: int, rungs: list[Rung]) -> None:
 
 
 async def _encode_and_publish(
-    run: _Run, number: int, rungs: list[Rung], progress: Callable[[float], Awaitable[None]]
+    run: _Run,
+    number: int,
+    rungs: list[Rung],
+    progress: Callable[[float], Awaitable[None]],
+    *,
+    early: Sequence[Rung] = (),
 ) -> None:
+    """`rungs` in one ffmpeg run, published when it ends; `early` ones also while it runs."""
     adapters, settings = run.adapters, run.adapters.settings
     out_dir = run.work_dir / f"batch{number}"
+    publisher = EarlyPublisher(
+        adapters,
+        run.video_id,
+        early,
+        out_dir,
+        duration=run.probe.duration,
+        frame_rate=float(output_fps(run.probe.fps)),
+    )
+
+    async def on_progress(fraction: float) -> None:
+        await progress(fraction)
+        await publisher.on_progress(fraction)
+
     encoded = await encode(
         run.source,
         run.probe,
@@ -179,10 +223,13 @@ async def _encode_and_publish(
         preset=settings.x264_preset,
         stall_seconds=settings.ffmpeg_stall_seconds,
         clip_seconds=settings.clip_seconds,
-        on_progress=progress,
+        on_progress=on_progress,
     )
     for enc in encoded:
-        await upload_objects(adapters.storage, run.video_id, enc, settings.clip_seconds)
+        stored = publisher.stored(enc.rung.resolution)
+        await upload_objects(
+            adapters.storage, run.video_id, enc, settings.clip_seconds, stored=stored
+        )
     summaries = [enc.summary for enc in encoded]
     await publish_renditions(adapters.sessions, adapters.storage, run.video_id, summaries, utcnow())
     await asyncio.to_thread(shutil.rmtree, out_dir, ignore_errors=True)

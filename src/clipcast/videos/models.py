@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -71,6 +72,9 @@ class Rendition(Base):
     init_key: Mapped[str] = mapped_column(String(255))
     playlist_key: Mapped[str] = mapped_column(String(255))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # False while the rendition is published as it is encoded (an EVENT playlist that grows);
+    # a retried job makes such a rendition again.
+    complete: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Clip(Base):

@@ -72,20 +72,26 @@ def _variant(r: PlaylistRendition, audio: PlaylistRendition | None) -> list[str]
     return ["#EXT-X-STREAM-INF:" + ",".join(attrs), f"{rendition_dir(r.resolution)}/index.m3u8"]
 
 
-def media_playlist(clips: Sequence[PlaylistClip], clip_seconds: int) -> str:
-    """A VOD media playlist whose target duration is the longest clip, rounded up (RFC 8216)."""
+def media_playlist(clips: Sequence[PlaylistClip], clip_seconds: int, *, ended: bool = True) -> str:
+    """A media playlist whose target duration is the longest clip, rounded up (RFC 8216).
+
+    `ended` False makes an EVENT playlist of the clips published so far while the rest are
+    still being encoded: players reload it and play on as it grows; the VOD playlist that
+    replaces it at the end lists the same clips first.
+    """
     target = max([clip_seconds, *(math.ceil(c.duration - 1e-3) for c in clips)])
     lines = [
         "#EXTM3U",
         "#EXT-X-VERSION:7",
         f"#EXT-X-TARGETDURATION:{target}",
         "#EXT-X-MEDIA-SEQUENCE:0",
-        "#EXT-X-PLAYLIST-TYPE:VOD",
+        f"#EXT-X-PLAYLIST-TYPE:{'VOD' if ended else 'EVENT'}",
         "#EXT-X-INDEPENDENT-SEGMENTS",
         '#EXT-X-MAP:URI="init.mp4"',
     ]
     for clip in sorted(clips, key=lambda c: c.index):
         lines.append(f"#EXTINF:{clip.duration:.5f},")
         lines.append(clip_name(clip.index))
-    lines.append("#EXT-X-ENDLIST")
+    if ended:
+        lines.append("#EXT-X-ENDLIST")
     return "\n".join(lines) + "\n"

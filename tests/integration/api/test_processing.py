@@ -11,56 +11,76 @@ import imageio_ffmpeg
 import pytest
 
 from clipcast.bootstrap import Adapters
-from clipcast.transcoding import service as transcoding
-from tests.integration.api import tus_helpers as tus
+from clipcast.transcoding import early, encoder
 from tests.integration.api.conftest import auth
-from tests.integration.api.flow import run_pending_jobs, upload_and_process
+from tests.integration.api.flow import upload_and_process
 from tests.media import make_video
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="session")
-def video_360(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_video(tmp_path_factory.mktemp("m360") / "v.mp4", seconds=3, size="640x360", fps=25)
+def video_12s(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_video(tmp_path_factory.mktemp("m12") / "v.mp4", seconds=12, size="640x360", fps=25)
 
 
-async def test_lowest_rung_is_playable_before_the_rest_are_done(
+async def test_lowest_rung_is_playable_while_the_rest_are_still_encoding(
     client: httpx.AsyncClient,
     adapters: Adapters,
     alice: str,
-    video_360: Path,
+    video_12s: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    real_argv = encoder.build_argv
+
+    def paced_argv(**kwargs: Any) -> list[str]:
+        # Read the source at 4× its pace, so the one run lasts ~3 s and is seen half way.
+        argv = real_argv(**kwargs)
+        at = argv.index("-i")
+        return [*argv[:at], "-readrate", "4", *argv[at:]]
+
     seen: list[dict[str, Any]] = []
-    real_encode = transcoding.encode  # type: ignore[attr-defined]
+    real_publish = early.publish_renditions
 
-    async def observing_encode(*args: Any, **kwargs: Any) -> Any:
-        rungs = args[2]
-        if any(r.resolution == 360 for r in rungs):  # the second batch: look before it runs
-            video_id = seen_id[0]
-            body = (await client.get(f"/api/v1/videos/{video_id}", headers=auth(alice))).json()
-            master = (await client.get(body["playback"]["hls"])).text
-            seen.append({"video": body, "master": master})
-        return await real_encode(*args, **kwargs)
+    async def observing_publish(*args: Any, **kwargs: Any) -> None:
+        await real_publish(*args, **kwargs)
+        if seen:
+            return
+        video_id = str(args[2])
+        body = (await client.get(f"/api/v1/videos/{video_id}", headers=auth(alice))).json()
+        master_url = body["playback"]["hls"]
+        media_url = master_url.rsplit("/", 1)[0] + "/240p/index.m3u8"
+        media = (await client.get(media_url)).text
+        clips = [line for line in media.splitlines() if line.endswith(".m4s")]
+        statuses = [
+            (await client.get(media_url.rsplit("/", 1)[0] + f"/{c}")).status_code for c in clips
+        ]
+        master = (await client.get(master_url)).text
+        seen.append({"video": body, "master": master, "media": media, "statuses": statuses})
 
-    monkeypatch.setattr(transcoding, "encode", observing_encode)
-    seen_id: list[str] = []
-    created = await tus.create(client, alice, video_360.stat().st_size)
-    seen_id.append(created.headers["location"].rsplit("/", 1)[-1])
-    await tus.patch(client, alice, created.headers["location"], 0, video_360.read_bytes())
-    await run_pending_jobs(adapters)
+    monkeypatch.setattr(encoder, "build_argv", paced_argv)
+    monkeypatch.setattr(early, "publish_renditions", observing_publish)
+    video_id = await upload_and_process(client, adapters, alice, video_12s)
 
-    early = seen[0]["video"]
-    assert (early["state"], early["playable"]) == ("processing", True)
-    assert 0 < early["progress"] < 100
+    assert seen, "the video was never published while it was being encoded"
+    first = seen[0]
+    assert (first["video"]["state"], first["video"]["playable"]) == ("processing", True)
+    assert 0 < first["video"]["progress"] < 100
     # The lowest picture rung and the one audio rendition it plays with (resolution 0).
-    assert [r["resolution"] for r in early["renditions"]] == [240, 0]
-    assert "240p/index.m3u8" in seen[0]["master"] and "360p" not in seen[0]["master"]
-    assert 'URI="audio/index.m3u8"' in seen[0]["master"]
-    final = (await client.get(f"/api/v1/videos/{seen_id[0]}", headers=auth(alice))).json()
+    assert [r["resolution"] for r in first["video"]["renditions"]] == [240, 0]
+    assert "240p/index.m3u8" in first["master"] and "360p" not in first["master"]
+    assert 'URI="audio/index.m3u8"' in first["master"]
+    # A growing EVENT playlist: the clips made so far, each one already served.
+    assert "#EXT-X-PLAYLIST-TYPE:EVENT" in first["media"]
+    assert "#EXT-X-ENDLIST" not in first["media"]
+    assert 2 <= len(first["statuses"]) < 6 and set(first["statuses"]) == {200}
+
+    final = (await client.get(f"/api/v1/videos/{video_id}", headers=auth(alice))).json()
     assert (final["state"], final["progress"]) == ("ready", 100)
     assert [r["resolution"] for r in final["renditions"]] == [360, 240, 0]
+    media = (await client.get(final["playback"]["hls"].rsplit("/", 1)[0] + "/240p/index.m3u8")).text
+    assert "#EXT-X-PLAYLIST-TYPE:VOD" in media and media.rstrip().endswith("#EXT-X-ENDLIST")
+    assert media.count(".m4s") == 6
 
 
 async def test_ready_writes_one_video_ready_event(
@@ -138,7 +158,6 @@ async def test_a_stalled_ffmpeg_is_killed_and_the_video_fails(
     small_video: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from clipcast.transcoding import encoder
 
     adapters.settings.ffmpeg_stall_seconds = 1
     real_run = encoder.run_ffmpeg  # type: ignore[attr-defined]

@@ -63,7 +63,8 @@ def test_each_rung_and_the_audio_is_an_hls_fmp4_output_in_its_own_directory() ->
     assert _values(argv, "-f")[1:] == ["hls", "hls", "hls"]
     assert _values(argv, "-hls_segment_type") == ["fmp4"] * 3
     assert _values(argv, "-hls_time") == ["2"] * 3
-    assert _values(argv, "-hls_playlist_type") == ["vod"] * 3
+    # EVENT: ffmpeg lists each clip as it closes it, so clips are published as they come.
+    assert _values(argv, "-hls_playlist_type") == ["event"] * 3
     assert _values(argv, "-hls_flags") == ["independent_segments"] * 3
     assert _values(argv, "-hls_segment_filename") == [
         "/work/out/360p/seg_%06d.m4s",

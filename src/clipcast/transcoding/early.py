@@ -1,0 +1,159 @@
+"""Playable early from one ffmpeg run: the lowest rung and the audio are published as their
+clips come out, while the same run encodes every other rung.
+
+Why one run: a separate run for the lowest rung decodes the source a second time, about an
+eighth of all the work for a 1080p source (bench/vod_pipeline.py). ffmpeg closes the clips of
+every rung at the same pace, so the lowest rung's and the audio's clips are uploaded as they
+are closed, and the video becomes playable once a viewer who starts now would never catch up
+with the encoder (`safe_to_play`). Until the run ends their playlists are EVENT playlists
+that grow (players reload them and play on); at the end every rung is published as VOD.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from clipcast.bootstrap import Adapters
+from clipcast.core.clock import utcnow
+from clipcast.transcoding.encoder import EncodedRendition, describe_rendition
+from clipcast.transcoding.keys import init_key
+from clipcast.transcoding.ladder import Rung
+from clipcast.transcoding.publish import (
+    INIT_TYPE,
+    publish_renditions,
+    upload_clips,
+    upload_playlist,
+)
+from clipcast.transcoding.segments import PlaylistError
+
+# A viewer starts with this many clips ready, so a slow first fetch does not stall them.
+LEAD_CLIPS = 2
+# The speed so far is taken as this much slower than measured: machines get busy.
+SPEED_MARGIN = 1.25
+# How often growing playlists are rewritten: players reload an EVENT playlist about once a
+# target duration, so more often is wasted.
+REPUBLISH_SECONDS = 2.0
+
+
+def safe_to_play(*, duration: float, published: float, speed: float, clip_seconds: int) -> bool:
+    """Whether a viewer who starts playing now, at normal speed, never waits for a clip.
+
+    `published` seconds from the start are stored; the encoder adds `speed` seconds of video
+    per second. The viewer needs the clip holding position t by time t. When the encoder is
+    faster than playback that holds once they have a lead; when it is slower the gap closes,
+    and it must not close before the last clip: published + speed × (duration − clip) ≥
+    duration.
+    """
+    if published >= duration - 1e-6:
+        return True
+    if published < min(duration, LEAD_CLIPS * clip_seconds) or speed <= 0:
+        return False
+    cautious = speed / SPEED_MARGIN
+    if cautious >= 1:
+        return True
+    return published + cautious * max(duration - clip_seconds, 0.0) >= duration
+
+
+class EarlyPublisher:
+    """Follows one ffmpeg run (as its progress callback) and publishes `rungs` as they grow."""
+
+    def __init__(
+        self,
+        adapters: Adapters,
+        video_id: uuid.UUID,
+        rungs: Sequence[Rung],
+        out_dir: Path,
+        *,
+        duration: float,
+        frame_rate: float,
+    ) -> None:
+        self._adapters = adapters
+        self._video_id = video_id
+        self._rungs = list(rungs)
+        self._out_dir = out_dir
+        self._duration = duration
+        self._frame_rate = frame_rate
+        self._started = time.monotonic()
+        self._stored: dict[int, set[int]] = {r.resolution: set() for r in rungs}
+        self._inits: set[int] = set()
+        self._published_at: float | None = None  # monotonic time of the last publication
+        self._published_count = 0
+
+    @property
+    def playable(self) -> bool:
+        return self._published_at is not None
+
+    def stored(self, resolution: int) -> frozenset[int]:
+        """Indexes of the clips of `resolution` already uploaded."""
+        return frozenset(self._stored.get(resolution, ()))
+
+    async def on_progress(self, fraction: float) -> None:
+        if fraction >= 1.0 or not self._rungs:
+            return  # the run is over: everything is published whole, as VOD, next
+        found = await asyncio.to_thread(self._read)
+        if found is None:
+            return
+        await self._upload(found)
+        published = min((e.clips[-1].offset + e.clips[-1].duration for e in found), default=0.0)
+        count = sum(len(e.clips) for e in found)
+        now = time.monotonic()
+        if self._published_at is None:
+            speed = fraction * self._duration / max(now - self._started, 1e-3)
+            clip_seconds = self._adapters.settings.clip_seconds
+            if not safe_to_play(
+                duration=self._duration,
+                published=published,
+                speed=speed,
+                clip_seconds=clip_seconds,
+            ):
+                return
+        elif count == self._published_count or now - self._published_at < REPUBLISH_SECONDS:
+            return
+        await self._publish(found)
+        self._published_at, self._published_count = now, count
+
+    def _read(self) -> list[EncodedRendition] | None:
+        """The clips ffmpeg has closed so far, or None until every rung has one."""
+        clip_seconds = self._adapters.settings.clip_seconds
+        found = []
+        for rung in self._rungs:
+            try:
+                enc = describe_rendition(
+                    rung, self._out_dir, self._frame_rate, clip_seconds, finished=False
+                )
+            except (OSError, PlaylistError, ValueError):
+                return None  # not written yet, or caught mid-rewrite: next time
+            if not enc.clips:
+                return None
+            found.append(enc)
+        return found
+
+    async def _upload(self, found: Sequence[EncodedRendition]) -> None:
+        storage = self._adapters.storage
+        for enc in found:
+            res = enc.rung.resolution
+            if res not in self._inits:
+                await storage.put_file(init_key(self._video_id, res), enc.init_path, INIT_TYPE)
+                self._inits.add(res)
+            new = [(c.index, c.path) for c in enc.clips if c.index not in self._stored[res]]
+            await upload_clips(storage, self._video_id, res, new)
+            self._stored[res].update(index for index, _ in new)
+
+    async def _publish(self, found: Sequence[EncodedRendition]) -> None:
+        adapters, clip_seconds = self._adapters, self._adapters.settings.clip_seconds
+        for enc in found:
+            await upload_playlist(
+                adapters.storage, self._video_id, enc.summary, clip_seconds, ended=False
+            )
+        await publish_renditions(
+            adapters.sessions,
+            adapters.storage,
+            self._video_id,
+            [enc.summary for enc in found],
+            utcnow(),
+            complete=False,
+        )
