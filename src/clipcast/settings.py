@@ -58,8 +58,9 @@ class Settings(BaseSettings):
     x264_preset: str = "veryfast"
     clip_seconds: int = 2
     # Sources longer than 1.5 chunks are cut into chunks of this many seconds (whole clips)
-    # that any worker encodes in parallel; 0 encodes every source in one piece.
-    chunk_seconds: int = 30
+    # that any worker encodes in parallel; 0 encodes every source in one piece, which on one
+    # machine is faster (no extra ffmpeg start-ups and pre-rolls: bench/vod_pipeline.py).
+    chunk_seconds: int = 0
     worker_poll_seconds: float = 0.5
     job_lease_seconds: float = 120.0
     run_workers: bool = True  # `serve` runs the transcode worker in-process
