@@ -66,7 +66,13 @@ def build_bus(settings: Settings, sessions: async_sessionmaker[AsyncSession]) ->
 def build_search(settings: Settings) -> SearchIndex:
     from clipcast.adapters.search.tantivy import TantivyIndex
 
-    return TantivyIndex(settings.resolved_search_dir())
+    directory = settings.resolved_search_dir()
+    index = TantivyIndex(directory)
+    if settings.search_readers:
+        from clipcast.adapters.search.readers import ReaderPool
+
+        return ReaderPool(index, directory, settings.search_readers)
+    return index
 
 
 def load_secret(settings: Settings) -> bytes:

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # Search: each search node keeps its own tantivy index (None: data_dir/search).
     search_dir: Path | None = None
     search_node: str = ""  # a search node's consumer group name; empty: the host name
+    # Processes that answer searches (each reads the index; searches then use every core);
+    # 0 answers them in threads of the process that asks, enough for a small site.
+    search_readers: int = Field(default=0, ge=0)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -8,11 +8,13 @@ no ranking policy and no access rule of its own beyond "listed, or owned by `vis
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 class TextField(StrEnum):
@@ -125,6 +127,14 @@ class IndexLocked(RuntimeError):
     """Another process writes this index directory: each search node needs its own."""
 
 
+class Searcher(Protocol):
+    """Blocking reads of an index, for a use case that runs whole where the index is read."""
+
+    def search(self, query: SearchQuery) -> SearchPage: ...
+
+    def suggest(self, query: SearchQuery) -> list[str]: ...
+
+
 class SearchIndex(Protocol):
     """A full-text index of videos, kept in step by the bus and rebuildable from SQL.
 
@@ -154,6 +164,12 @@ class SearchIndex(Protocol):
 
     async def suggest(self, query: SearchQuery) -> list[str]:
         """Titles of the best matches, best first, without repeats, at most `query.limit`."""
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(searcher, *args)`, blocking, where reading is cheapest: a worker thread, or a
+        reader process (so `fn`, its arguments and its result must pickle). A use case that
+        searches more than once and then formats the results pays one hop, not several, and
+        its Python work does not queue behind this process's other work for the GIL."""
 
     async def count(self) -> int:
         """How many documents the index holds."""

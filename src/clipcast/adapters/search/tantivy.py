@@ -22,10 +22,12 @@ from clipcast.adapters.search.base import (
     Filters,
     IndexLocked,
     SearchDoc,
+    Searcher,
     SearchHit,
     SearchPage,
     SearchQuery,
     SortOrder,
+    T,
     TermMatch,
     TextField,
 )
@@ -132,6 +134,13 @@ class TantivyIndex:
 
     async def suggest(self, query: SearchQuery) -> list[str]:
         return await asyncio.to_thread(self.suggest_sync, query)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.to_thread(fn, self.searcher(), *args)
+
+    def searcher(self) -> Searcher:
+        """This index's blocking reads, as `run` hands them to the function it runs."""
+        return _BlockingSearcher(self)
 
     async def count(self) -> int:
         return await asyncio.to_thread(lambda: self._opened().searcher().num_docs)
@@ -348,6 +357,12 @@ class TantivyIndex:
             return listed
         own = Query.term_query(self._schema, "owner_id", str(viewer))
         return Query.boolean_query([(Occur.Should, listed), (Occur.Should, own)])
+
+
+class _BlockingSearcher:
+    def __init__(self, index: TantivyIndex) -> None:
+        self.search = index.search_sync
+        self.suggest = index.suggest_sync
 
 
 def _break_ties(
