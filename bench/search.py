@@ -8,11 +8,13 @@ does (staged, one commit); FTS5 gets the same documents in one transaction.
 The query mix has four kinds, 25 % each: plain (two title words), typo (one word with a
 swapped or changed letter), prefix (a word and the start of the next, as typed) and filtered
 (two words plus a duration range and an upload window). Latency is the whole call the API
-makes, `clipcast.search.service.search_videos` (query building, the index in a worker thread,
-snippets), from 1 client and from 16 concurrent clients on one event loop. FTS5 runs the
-nearest equivalent SQL (MATCH with the same field weights in bm25, the same access rule and
-filters, a total count, snippets) through `asyncio.to_thread` as an async API would; it has
-no typo tolerance, so typo queries are not run on it.
+makes, `clipcast.search.service.search_json` (query building, searching, snippets, the JSON
+body), run by reader processes (`CLIPCAST_SEARCH_READERS`, default here: one per core) and,
+for comparison, in threads of the calling process, from 1 client and from 16 concurrent
+clients on one event loop. FTS5 runs the nearest equivalent SQL (MATCH with the same field
+weights in bm25, the same access rule and filters, a total count, snippets) through
+`asyncio.to_thread` as an async API would; it has no typo tolerance, so typo queries are not
+run on it.
 
     .venv/bin/python bench/search.py [--docs 100000] [--queries 400]
 
@@ -45,7 +47,7 @@ from clipcast.adapters.search.base import SearchDoc, SearchIndex
 from clipcast.adapters.search.readers import ReaderPool
 from clipcast.adapters.search.tantivy import TantivyIndex
 from clipcast.search.query import DateWindow, SearchParams
-from clipcast.search.service import search_videos
+from clipcast.search.service import search_json
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 SEED = 20240601
@@ -165,8 +167,8 @@ def clipcast_call(index: SearchIndex) -> Callable[[Case], Awaitable[int]]:
             duration_max=case.duration[1] if case.duration else None,
             date=case.date,
         )
-        page = await search_videos(index=index, params=params, viewer_id=case.viewer, now=NOW)
-        return page.total
+        body = await search_json(index, params, case.viewer, NOW)
+        return len(body)
 
     return call
 
