@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from clipcast.adapters.search.base import (
 )
 
 # A schema change gets a new directory; `clipcast search reindex` fills it from SQL.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _STEM, _PLAIN, _KEYWORD = "clipcast_stem", "clipcast_plain", "clipcast_keyword"
 _MAX_TOKEN_CHARS = 40  # longer "words" are noise (hashes, URLs) and bloat the dictionary
 
@@ -46,6 +46,12 @@ _EXACT = {
     TextField.OWNER: "owner_name",
 }
 _PREFIX = {**_EXACT, TextField.TITLE: "title_plain"}
+# Every start of every title and tag word, up to this long, is a term of its own, so a word
+# being typed is one term lookup; walking the dictionary for all the words that start with it
+# cost about half of a whole search (bench/search.py). Longer starts, rare and shared by few
+# words, still walk the dictionary.
+_MIN_PREFIX_CHARS, _MAX_PREFIX_CHARS = 2, 12  # one letter is no word being typed yet
+_STARTS = {TextField.TITLE: "title_prefix", TextField.TAGS: "tags_prefix"}
 _ANALYZER_OF = {
     "title": _STEM,
     "title_plain": _PLAIN,
@@ -80,6 +86,8 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("id", stored=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("title", stored=True, tokenizer_name=_STEM)
     builder.add_text_field("title_plain", tokenizer_name=_PLAIN)
+    builder.add_text_field("title_prefix", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("tags_prefix", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("description", stored=True, tokenizer_name=_STEM)
     builder.add_text_field("tags", stored=True, tokenizer_name=_STEM)
     builder.add_text_field("tag", tokenizer_name=_KEYWORD, index_option="basic")
@@ -256,6 +264,11 @@ class TantivyIndex:
         for tag in d.tags:
             doc.add_text("tags", tag)
             doc.add_text("tag", tag)
+        plain = self._analyzers[_PLAIN]
+        for start in _starts(plain.analyze(d.title)):
+            doc.add_text("title_prefix", start)
+        for start in _starts(word for tag in d.tags for word in plain.analyze(tag)):
+            doc.add_text("tags_prefix", start)
         doc.add_text("owner_id", str(d.owner_id))
         doc.add_text("owner_name", d.owner_name)
         doc.add_text("owner_key", d.owner_name)
@@ -315,16 +328,29 @@ class TantivyIndex:
                         self._schema, exact_field, token, distance=term.distance
                     )
                     parts.append(Query.boost_query(fuzzy, weighted.boost * query.fuzzy_weight))
-            if term.prefix and weighted.field in query.prefix_fields:
-                prefix_field = _PREFIX[weighted.field]
-                if token := tokens[_ANALYZER_OF[prefix_field]]:
-                    prefix = Query.fuzzy_term_query(
-                        self._schema, prefix_field, token, distance=0, prefix=True
-                    )
-                    parts.append(Query.boost_query(prefix, weighted.boost * query.prefix_weight))
+            if (
+                term.prefix
+                and weighted.field in query.prefix_fields
+                and (prefix := self._prefix(weighted.field, tokens))
+            ):
+                parts.append(Query.boost_query(prefix, weighted.boost * query.prefix_weight))
         if not parts:
             return None
         return Query.boolean_query([(Occur.Should, p) for p in parts])
+
+    def _prefix(self, field: TextField, tokens: dict[str, str | None]) -> Query | None:
+        """Documents with a word of `field` that starts with the word being typed, each
+        scoring the same (how much of the word is typed says nothing about relevance)."""
+        start = tokens[_PLAIN]
+        if start and field in _STARTS and _MIN_PREFIX_CHARS <= len(start) <= _MAX_PREFIX_CHARS:
+            term = Query.term_query(self._schema, _STARTS[field], start)
+            return Query.const_score_query(term, 1.0)
+        prefix_field = _PREFIX[field]
+        if token := tokens[_ANALYZER_OF[prefix_field]]:
+            return Query.fuzzy_term_query(
+                self._schema, prefix_field, token, distance=0, prefix=True
+            )
+        return None
 
     def _filters(self, query: SearchQuery) -> list[Query]:
         f: Filters = query.filters
@@ -380,6 +406,13 @@ def _break_ties(
     ]
     keyed.sort(key=lambda row: row[0])
     return [(score, address) for _key, score, address in keyed]
+
+
+def _starts(words: Iterable[str]) -> set[str]:
+    """Every start of every word, `_MIN_PREFIX_CHARS` to `_MAX_PREFIX_CHARS` long."""
+    return {
+        w[:n] for w in words for n in range(_MIN_PREFIX_CHARS, min(len(w), _MAX_PREFIX_CHARS) + 1)
+    }
 
 
 def _delete_ids(writer: tantivy.IndexWriter, video_ids: Sequence[uuid.UUID]) -> None:
