@@ -49,6 +49,7 @@ def create_app(
         owned = adapters is None
         app.state.adapters = adapters or build_adapters(settings)
         await app.state.adapters.storage.check()  # fail fast; S3 creates its bucket here
+        await app.state.adapters.search.start()  # search readers up before the first search
         stop = asyncio.Event()
         running = asyncio.create_task(run_roles(app.state.adapters, roles, stop))
         try:

@@ -17,10 +17,19 @@ from clipcast.adapters.bus.base import Event
 from clipcast.bootstrap import Adapters
 from clipcast.core.clock import utcnow
 from clipcast.search import handlers
+from clipcast.settings import Settings
 from clipcast.videos.lifecycle import VideoState, Visibility
 from clipcast.videos.models import Video
 from tests.integration.api.conftest import auth
 from tests.integration.api.test_accounts import register, token_for
+
+
+@pytest.fixture(params=[0, 2], ids=["in-process", "readers"])
+def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """Every test twice: searches answered in this process, and by 2 reader processes."""
+    settings.search_readers = request.param
+    return settings
+
 
 HOSTILE = '<img src=x onerror="alert(1)"> Guitar & <b>amps</b>'
 

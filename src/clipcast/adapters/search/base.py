@@ -159,6 +159,9 @@ class SearchIndex(Protocol):
     async def rollback(self) -> None:
         """Drop staged writes (a rebuild that failed half way must not be committed later)."""
 
+    async def start(self) -> None:
+        """Be ready to answer (open the index, start any readers) before the first search."""
+
     async def search(self, query: SearchQuery) -> SearchPage:
         """One page of matching documents, best first, and how many match in all."""
 

@@ -142,6 +142,9 @@ class TantivyIndex:
     async def rollback(self) -> None:
         await asyncio.to_thread(self._rollback)
 
+    async def start(self) -> None:
+        await asyncio.to_thread(self._opened)
+
     async def search(self, query: SearchQuery) -> SearchPage:
         return await asyncio.to_thread(self.search_sync, query)
 
