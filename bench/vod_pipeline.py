@@ -2,18 +2,20 @@
 
 A 60 s 1080p30 source (testsrc2 + tone, made once and cached) goes through real `clipcast
 serve` processes (embedded mode: SQLite, local disk, in-process workers) by tus upload, three
-ways: encoded in one piece by one worker; cut into chunks (`CLIPCAST_CHUNK_SECONDS`) with one
-worker; chunked with two workers (a second process on the same data directory: `clipcast
-worker --role transcode` when the CLI has it, else a second `clipcast serve`).
+ways: encoded in one piece by one worker (the default: one ffmpeg run for the whole ladder,
+the lowest rung and the audio published while it runs); cut into chunks
+(`CLIPCAST_CHUNK_SECONDS`) with one worker; chunked with two workers (a second process on the
+same data directory: `clipcast worker --role transcode`).
 
-The anchor, measured in the same run on the same machine before each of them, is one bare
-ffmpeg process making the same rungs from the same argv builder clipcast uses
+The anchor for ready, measured in the same run on the same machine before each of them, is
+one bare ffmpeg process making the same rungs from the same argv builder clipcast uses
 (`transcoding.argv.build_argv`, every rung and the audio in one run). First playable is put
-beside bare ffmpeg making only what playback needs: the lowest rung and the audio.
+beside bare ffmpeg making only what playback needs: the lowest rung and the audio. Times are
+read by polling the API every 0.2 s, so each is ± 0.1 s.
 
     .venv/bin/python bench/vod_pipeline.py [--seconds 60] [--height 1080] [--chunk-seconds 30]
 
-Goals (issue 2, 2 cores): clipcast / bare ffmpeg ≤ 1.10 (not chunked, 1 worker); first
+Goals (issue 2, 2 cores): clipcast / bare ffmpeg ≤ 1.10 (one piece, 1 worker); first
 playable ≤ 10 s. With 2 cores, two workers cannot do much better than one: each ffmpeg run
 already uses both.
 """
@@ -201,7 +203,12 @@ def main() -> None:
             goal = "≤ 1.10" if not scenario.chunk_seconds else ""
             rows.append((f"ready, {scenario.name} (s)", got.ready, bare, goal))
             rows.append(
-                (f"first playable, {scenario.name} (s)", got.first_playable, first_anchor, "≤ 10 s")
+                (
+                    f"first playable, {scenario.name} (s)",
+                    got.first_playable,
+                    first_anchor,
+                    "≤ 10 s" if not scenario.chunk_seconds else "",
+                )
             )
             shutil.rmtree(work / f"run{number}", ignore_errors=True)
     print(f"{'figure':<52}{'clipcast':>10}{'anchor':>10}{'ratio':>8}  goal")
