@@ -82,6 +82,7 @@ async def _subscribe(adapters: Adapters, roles: set[Role]) -> list[Subscription]
         async def search(event: Event) -> None:
             await handle_search(event, sessions=adapters.sessions, index=adapters.search)
 
+        await _fill_new_index(adapters)
         group = search_group(adapters.settings.search_node)
         subs.append(
             await adapters.bus.subscribe(
@@ -89,6 +90,17 @@ async def _subscribe(adapters: Adapters, roles: set[Role]) -> list[Subscription]
             )
         )
     return subs
+
+
+async def _fill_new_index(adapters: Adapters) -> None:
+    """A search node with an empty index (a new node, or a new schema version after an
+    upgrade) fills it from SQL before following the bus, so searches find what exists."""
+    from clipcast.search.service import reindex_all
+
+    if await adapters.search.count() == 0:
+        count = await reindex_all(sessions=adapters.sessions, index=adapters.search)
+        if count:
+            log.info("search index was empty: filled with %d videos from SQL", count)
 
 
 async def run_roles(adapters: Adapters, roles: set[Role], stop: asyncio.Event) -> None:

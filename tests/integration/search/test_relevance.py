@@ -4,6 +4,7 @@ bus handlers (visibility changes, deletes, rebuilds)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -18,6 +19,7 @@ from clipcast.adapters.bus.base import Event
 from clipcast.adapters.search.base import SearchIndex, SortOrder
 from clipcast.adapters.search.tantivy import TantivyIndex
 from clipcast.bootstrap import Adapters
+from clipcast.runtime import Role, run_roles
 from clipcast.search import handlers, service
 from clipcast.search.query import DateWindow, SearchParams
 from clipcast.search.schemas import SearchPageOut
@@ -399,3 +401,21 @@ async def test_reindex_leaves_out_videos_that_are_not_ready(adapters: Adapters) 
         await session.commit()
     assert await service.reindex_all(sessions=adapters.sessions, index=adapters.search) == 3
     assert "guitar-solo" not in await keys(adapters.search, "blues guitar", "jake")
+
+
+async def test_a_search_node_with_an_empty_index_fills_it_from_sql_when_it_starts(
+    adapters: Adapters,
+) -> None:
+    # A new node, or a new index schema after an upgrade: nothing indexed, videos in SQL.
+    await add_to_sql(adapters, CORPUS[:3])
+    assert await adapters.search.count() == 0
+    stop = asyncio.Event()
+    running = asyncio.create_task(run_roles(adapters, {Role.SEARCH}, stop))
+    for _ in range(100):
+        if await adapters.search.count() == 3:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await running
+    assert await adapters.search.count() == 3
+    assert await keys(adapters.search, CORPUS[0].title) == [CORPUS[0].key]
