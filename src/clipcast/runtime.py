@@ -7,6 +7,7 @@ import contextlib
 import logging
 import socket
 import time
+from datetime import timedelta
 from enum import StrEnum
 
 from clipcast.adapters.bus.base import Event, Handler, Subscription
@@ -107,9 +108,14 @@ async def run_roles(adapters: Adapters, roles: set[Role], stop: asyncio.Event) -
     """Run the roles until `stop` is set; then stop taking work, give back what is in hand."""
     tasks: list[asyncio.Task[None]] = []
     if Role.RELAY in roles:
+        from clipcast.events.pruning import run_pruner
         from clipcast.events.relay import run_relay
 
         tasks.append(asyncio.create_task(run_relay(adapters.sessions, adapters.bus, stop=stop)))
+        retention = timedelta(hours=adapters.settings.event_retention_hours)
+        tasks.append(
+            asyncio.create_task(run_pruner(adapters.sessions, retention=retention, stop=stop))
+        )
     if Role.TRANSCODE in roles:
         from clipcast.transcoding.worker import run_worker
 

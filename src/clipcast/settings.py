@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # machine is faster (no extra ffmpeg start-ups and pre-rolls: bench/vod_pipeline.py).
     chunk_seconds: int = 0
     worker_poll_seconds: float = 0.5
+    # Settled bus rows (published outbox rows, acked deliveries, dedupe records) are deleted
+    # once this old, by the process that runs the outbox relay.
+    event_retention_hours: float = Field(default=168.0, gt=0)
     job_lease_seconds: float = 120.0
     run_workers: bool = True  # `serve` runs the transcode worker in-process
 
