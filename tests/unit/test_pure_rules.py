@@ -72,6 +72,17 @@ class TestPlaylists:
         assert lines[-1] == "#EXT-X-ENDLIST"
         assert "#EXTINF:0.50000," in lines
 
+    def test_a_growing_playlist_is_an_event_playlist_played_from_the_start(self) -> None:
+        text = media_playlist([PlaylistClip(0, 2.0), PlaylistClip(1, 2.0)], 2, ended=False)
+        lines = text.splitlines()
+        assert "#EXT-X-PLAYLIST-TYPE:EVENT" in lines
+        assert "#EXT-X-START:TIME-OFFSET=0,PRECISE=YES" in lines
+        assert "#EXT-X-ENDLIST" not in lines
+        assert [ln for ln in lines if ln.endswith(".m4s")] == ["000000.m4s", "000001.m4s"]
+        finished = media_playlist([PlaylistClip(0, 2.0)], 2).splitlines()
+        assert "#EXT-X-PLAYLIST-TYPE:VOD" in finished
+        assert not any(ln.startswith("#EXT-X-START") for ln in finished)
+
     def test_target_duration_covers_the_longest_clip(self) -> None:
         assert "#EXT-X-TARGETDURATION:3" in media_playlist([PlaylistClip(0, 2.02)], 2)
 

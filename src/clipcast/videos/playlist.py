@@ -77,7 +77,8 @@ def media_playlist(clips: Sequence[PlaylistClip], clip_seconds: int, *, ended: b
 
     `ended` False makes an EVENT playlist of the clips published so far while the rest are
     still being encoded: players reload it and play on as it grows; the VOD playlist that
-    replaces it at the end lists the same clips first.
+    replaces it at the end lists the same clips first. EXT-X-START asks players to begin at
+    the start, as for a video, not at the newest clip as they would for a live stream.
     """
     target = max([clip_seconds, *(math.ceil(c.duration - 1e-3) for c in clips)])
     lines = [
@@ -86,6 +87,7 @@ def media_playlist(clips: Sequence[PlaylistClip], clip_seconds: int, *, ended: b
         f"#EXT-X-TARGETDURATION:{target}",
         "#EXT-X-MEDIA-SEQUENCE:0",
         f"#EXT-X-PLAYLIST-TYPE:{'VOD' if ended else 'EVENT'}",
+        *(() if ended else ("#EXT-X-START:TIME-OFFSET=0,PRECISE=YES",)),
         "#EXT-X-INDEPENDENT-SEGMENTS",
         '#EXT-X-MAP:URI="init.mp4"',
     ]

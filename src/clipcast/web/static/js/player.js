@@ -72,7 +72,9 @@ function onHlsError(hls, details) {
 
 function attachHls(source) {
   const { Hls } = window;
-  const hls = new Hls({ enableWorker: true });
+  // startPosition 0: a video still being encoded has growing EVENT playlists, which hls.js
+  // would otherwise join at the newest clip, as it does a live stream.
+  const hls = new Hls({ enableWorker: true, startPosition: 0 });
   hls.on(Hls.Events.MANIFEST_PARSED, () => {
     buildPicker(hls);
     video.play().catch(() => {
