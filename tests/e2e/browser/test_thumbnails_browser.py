@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 from playwright.async_api import Browser, ConsoleMessage, Page, Response, expect
 
 from clipcast.bootstrap import build_adapters
@@ -32,9 +33,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         yield url, data_dir
 
 
-async def _ready_video(url: str, source: Path) -> str:
+async def _ready_video(url: str, source: Path, username: str = "thumbs") -> str:
     async with httpx.AsyncClient(base_url=url, timeout=30) as http:
-        account = {"username": "thumbs", "password": PASSWORD}
+        account = {"username": username, "password": PASSWORD}
         assert (await http.post("/api/v1/auth/register", json=account)).status_code == 201
         token = (await http.post("/api/v1/auth/token", json=account)).json()["access_token"]
         video_id = await tus.upload_bytes(http, token, source.read_bytes(), title="Hover me")
@@ -107,5 +108,56 @@ async def test_posters_hover_previews_and_scrub_tiles_show(
     await expect(tile).to_be_visible()
     assert "sheet-0.jpg" in await tile.evaluate("t => t.style.backgroundImage")
     await page.screenshot(path=str(screenshot_dir / "scrub-preview.png"))
+    assert errors == []
+    await context.close()
+
+
+async def test_the_owner_sets_a_custom_poster_from_the_watch_page(
+    browser: Browser, server: tuple[str, Path], sample_video: Path, tmp_path: Path
+) -> None:
+    url, _data_dir = server
+    video_id = await _ready_video(url, sample_video, username="poster-owner")
+    picture = tmp_path / "poster.png"
+    Image.new("RGB", (640, 360), (200, 40, 90)).save(picture)
+    fake = tmp_path / "not-a-picture.png"
+    fake.write_text("<svg onload=alert(1)>")
+
+    # Visitors get no form.
+    visitor = await browser.new_context(base_url=url, viewport=VIEWPORT)
+    page = await visitor.new_page()
+    await page.goto(f"/watch/{video_id}")
+    await expect(page.locator("h1.watch-title")).to_be_visible()
+    assert await page.locator("[data-poster-form]").count() == 0
+    await visitor.close()
+
+    context = await browser.new_context(base_url=url, viewport=VIEWPORT)
+    page = await context.new_page()
+    errors = _errors(page)
+    await page.goto(f"/login?next=/watch/{video_id}")
+    await page.fill("input[name=username]", "poster-owner")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("form[data-auth] button[type=submit]")
+    await page.wait_for_url(f"**/watch/{video_id}")
+    before = await page.get_attribute("#player", "poster")
+
+    await page.set_input_files("[data-poster-file]", str(fake))
+    await page.click("[data-poster-form] button[type=submit]")
+    status = page.locator("[data-poster-status]")
+    await expect(status).to_contain_text("The poster was not changed")
+    assert await page.get_attribute("#player", "poster") == before
+    # The refusal itself: a 422 response, which Chromium also logs to the console.
+    errors[:] = [e for e in errors if "/poster" not in e and "status of 422" not in e]
+
+    await page.set_input_files("[data-poster-file]", str(picture))
+    await page.click("[data-poster-form] button[type=submit]")
+    await expect(status).to_have_text("Poster updated.")
+    after = await page.get_attribute("#player", "poster") or ""
+    assert "/thumbs/" in after and after != before
+    shown = await page.request.get(after)
+    assert shown.ok and shown.headers["content-type"] == "image/jpeg"
+    # The video's metadata says the same to everyone.
+    async with httpx.AsyncClient(base_url=url) as http:
+        body = (await http.get(f"/api/v1/videos/{video_id}")).json()
+    assert body["thumbnails"]["poster"]["player"]["url"] == after
     assert errors == []
     await context.close()
