@@ -7,6 +7,12 @@ every rung at the same pace, so the lowest rung's and the audio's clips are uplo
 are closed, and the video becomes playable once a viewer who starts now would never catch up
 with the encoder (`safe_to_play`). Until the run ends their playlists are EVENT playlists
 that grow (players reload them and play on); at the end every rung is published as VOD.
+
+A source the machine encodes much slower than real time (4K at 60 fps on two cores) would
+keep viewers waiting for most of the run. When one run's wait is longer than a run of the
+lowest rung and the audio alone would take (`run_alone_pays`), the whole-ladder run is paused
+(SIGSTOP: it keeps its place), those two are made alone and published whole, and the run
+resumes: a second decode of the source, paid only where it shortens the wait.
 """
 
 from __future__ import annotations
@@ -14,9 +20,10 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+from clipcast.adapters.media.ffmpeg import RunningFfmpeg
 from clipcast.bootstrap import Adapters
 from clipcast.core.clock import utcnow
 from clipcast.transcoding.encoder import EncodedRendition, describe_rendition
@@ -26,6 +33,7 @@ from clipcast.transcoding.publish import (
     INIT_TYPE,
     publish_renditions,
     upload_clips,
+    upload_objects,
     upload_playlist,
 )
 from clipcast.transcoding.segments import PlaylistError
@@ -37,6 +45,13 @@ SPEED_MARGIN = 1.25
 # How often growing playlists are rewritten: players reload an EVENT playlist about once a
 # target duration, so more often is wasted.
 REPUBLISH_SECONDS = 2.0
+# The lowest rung and the audio alone go this many times faster than the whole ladder (5.6
+# measured for a 1080p source; less where decoding a larger source weighs more).
+ALONE_SPEEDUP = 4.0
+ALONE_OVERHEAD_SECONDS = 2.0  # another ffmpeg start, probe of its output, uploads
+DECIDE_AFTER_SECONDS = 3.0  # the measured speed means little before
+# The second decode delays `ready`: worth it only when it cuts the wait by a third or more.
+ALONE_MUST_WIN = 1.5
 
 
 def safe_to_play(*, duration: float, published: float, speed: float, clip_seconds: int) -> bool:
@@ -58,6 +73,31 @@ def safe_to_play(*, duration: float, published: float, speed: float, clip_second
     return published + cautious * max(duration - clip_seconds, 0.0) >= duration
 
 
+def wait_in_one_run(*, duration: float, published: float, speed: float, clip_seconds: int) -> float:
+    """Seconds until `safe_to_play` holds if the run keeps going at `speed`."""
+    if speed <= 0:
+        return float("inf")
+    cautious = speed / SPEED_MARGIN
+    need = min(duration, LEAD_CLIPS * clip_seconds)
+    if cautious < 1:
+        need = max(need, duration - cautious * max(duration - clip_seconds, 0.0))
+    return max(need - published, 0.0) / speed
+
+
+def run_alone_pays(*, duration: float, published: float, speed: float, clip_seconds: int) -> bool:
+    """Whether pausing the run to make the lowest rung and the audio alone plays sooner."""
+    if speed <= 0:
+        return False
+    alone = duration / (speed * ALONE_SPEEDUP) + ALONE_OVERHEAD_SECONDS
+    wait = wait_in_one_run(
+        duration=duration, published=published, speed=speed, clip_seconds=clip_seconds
+    )
+    return wait > ALONE_MUST_WIN * alone
+
+
+MakeAlone = Callable[[], Awaitable[list[EncodedRendition]]]
+
+
 class EarlyPublisher:
     """Follows one ffmpeg run (as its progress callback) and publishes `rungs` as they grow."""
 
@@ -70,8 +110,13 @@ class EarlyPublisher:
         *,
         duration: float,
         frame_rate: float,
+        make_alone: MakeAlone | None = None,
     ) -> None:
         self._adapters = adapters
+        self._make_alone = make_alone
+        self._run: RunningFfmpeg | None = None
+        self._decided = False
+        self.made_alone: frozenset[int] = frozenset()  # resolutions published whole already
         self._video_id = video_id
         self._rungs = list(rungs)
         self._out_dir = out_dir
@@ -87,22 +132,27 @@ class EarlyPublisher:
     def playable(self) -> bool:
         return self._published_at is not None
 
+    def on_start(self, run: RunningFfmpeg) -> None:
+        self._run = run
+
     def stored(self, resolution: int) -> frozenset[int]:
         """Indexes of the clips of `resolution` already uploaded."""
         return frozenset(self._stored.get(resolution, ()))
 
     async def on_progress(self, fraction: float) -> None:
-        if fraction >= 1.0 or not self._rungs:
-            return  # the run is over: everything is published whole, as VOD, next
+        if fraction >= 1.0 or not self._rungs or self.made_alone:
+            return  # over: the rest is published whole, as VOD, when the run ends
+        now = time.monotonic()
+        speed = fraction * self._duration / max(now - self._started, 1e-3)
         found = await asyncio.to_thread(self._read)
+        published = min(e.clips[-1].offset + e.clips[-1].duration for e in found) if found else 0.0
+        if self._published_at is None and await self._alone_if_sooner(published, speed, now):
+            return
         if found is None:
             return
         await self._upload(found)
-        published = min((e.clips[-1].offset + e.clips[-1].duration for e in found), default=0.0)
         count = sum(len(e.clips) for e in found)
-        now = time.monotonic()
         if self._published_at is None:
-            speed = fraction * self._duration / max(now - self._started, 1e-3)
             clip_seconds = self._adapters.settings.clip_seconds
             if not safe_to_play(
                 duration=self._duration,
@@ -115,6 +165,34 @@ class EarlyPublisher:
             return
         await self._publish(found)
         self._published_at, self._published_count = now, count
+
+    async def _alone_if_sooner(self, published: float, speed: float, now: float) -> bool:
+        """Pause the run, make and publish the early rungs alone, resume; once at most."""
+        if self._decided or self._make_alone is None or self._run is None:
+            return False
+        if now - self._started < DECIDE_AFTER_SECONDS or speed <= 0:
+            return False
+        self._decided = True
+        clip_seconds = self._adapters.settings.clip_seconds
+        if not run_alone_pays(
+            duration=self._duration, published=published, speed=speed, clip_seconds=clip_seconds
+        ):
+            return False
+        adapters = self._adapters
+        self._run.pause()
+        try:
+            made = await self._make_alone()
+            for enc in made:
+                await upload_objects(adapters.storage, self._video_id, enc, clip_seconds)
+            summaries = [enc.summary for enc in made]
+            await publish_renditions(
+                adapters.sessions, adapters.storage, self._video_id, summaries, utcnow()
+            )
+        finally:
+            self._run.resume()
+        self.made_alone = frozenset(enc.rung.resolution for enc in made)
+        self._published_at = time.monotonic()
+        return True
 
     def _read(self) -> list[EncodedRendition] | None:
         """The clips ffmpeg has closed so far, or None until every rung has one."""

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from clipcast.adapters.media.ffmpeg import ProgressCallback, ffmpeg_exe, run_ffmpeg
+from clipcast.adapters.media.ffmpeg import (
+    ProgressCallback,
+    RunningFfmpeg,
+    ffmpeg_exe,
+    run_ffmpeg,
+)
 from clipcast.adapters.media.probe import ProbeResult
 from clipcast.transcoding.argv import (
     DEFAULT_CRF,
@@ -70,6 +75,7 @@ async def encode(
     preset: str,
     stall_seconds: float,
     on_progress: ProgressCallback | None = None,
+    on_start: Callable[[RunningFfmpeg], None] | None = None,
     clip_seconds: int = 2,
     chunk: Chunk | None = None,
     crf: int = DEFAULT_CRF,
@@ -94,6 +100,7 @@ async def encode(
         duration=_seconds_encoded(probe.duration, chunk),
         stall_seconds=stall_seconds,
         on_progress=on_progress,
+        on_start=on_start,
     )
     frame_rate = float(output_fps(probe.fps))
     return [

@@ -30,7 +30,7 @@ from clipcast.settings import Settings
 from clipcast.transcoding.argv import output_fps
 from clipcast.transcoding.chunking import plan_chunks
 from clipcast.transcoding.early import EarlyPublisher
-from clipcast.transcoding.encoder import encode
+from clipcast.transcoding.encoder import EncodedRendition, encode
 from clipcast.transcoding.fanout import children_of_batch, encode_in_chunks
 from clipcast.transcoding.ladder import Rung, build_ladder
 from clipcast.transcoding.progress import ProgressPlan
@@ -202,6 +202,18 @@ async def _encode_and_publish(
     """`rungs` in one ffmpeg run, published when it ends; `early` ones also while it runs."""
     adapters, settings = run.adapters, run.adapters.settings
     out_dir = run.work_dir / f"batch{number}"
+
+    async def make_alone() -> list[EncodedRendition]:
+        return await encode(
+            run.source,
+            run.probe,
+            list(early),
+            run.work_dir / f"batch{number}-first",
+            preset=settings.x264_preset,
+            stall_seconds=settings.ffmpeg_stall_seconds,
+            clip_seconds=settings.clip_seconds,
+        )
+
     publisher = EarlyPublisher(
         adapters,
         run.video_id,
@@ -209,6 +221,7 @@ async def _encode_and_publish(
         out_dir,
         duration=run.probe.duration,
         frame_rate=float(output_fps(run.probe.fps)),
+        make_alone=make_alone if early and len(early) < len(rungs) else None,
     )
 
     async def on_progress(fraction: float) -> None:
@@ -224,7 +237,10 @@ async def _encode_and_publish(
         stall_seconds=settings.ffmpeg_stall_seconds,
         clip_seconds=settings.clip_seconds,
         on_progress=on_progress,
+        on_start=publisher.on_start,
     )
+    # Rungs made alone while the run was paused are published whole already.
+    encoded = [enc for enc in encoded if enc.rung.resolution not in publisher.made_alone]
     for enc in encoded:
         stored = publisher.stored(enc.rung.resolution)
         await upload_objects(

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
+import os
 import re
+import signal
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -29,6 +34,36 @@ _CONSEQUENCES = (
     "Terminating thread",
 )
 _PATH = re.compile(r"(?:file:)?/[^\s'\"]+")  # work paths are nobody's business in a reason
+
+
+class RunningFfmpeg:
+    """A started run, for a caller that must hold it back for a while (`pause`, `resume`)."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self._process = process
+
+    def pause(self) -> None:
+        """Stop the run where it is (it keeps its memory, uses no CPU) until `resume`."""
+        if self._process.returncode is None:
+            os.kill(self._process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self._process.returncode is None:
+            os.kill(self._process.pid, signal.SIGCONT)
+
+
+def _die_with_parent() -> None:
+    # Runs in the child between fork and exec: a worker killed with -9 takes its ffmpeg with
+    # it, so no orphan keeps encoding for nobody, or sits stopped (paused) for ever.
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+_PR_SET_PDEATHSIG = 1
+_PRCTL = None
+if sys.platform == "linux":
+    _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    _PRCTL = _libc.prctl
 
 
 def ffmpeg_exe() -> str:
@@ -109,18 +144,24 @@ async def run_ffmpeg(
     duration: float | None,
     stall_seconds: float,
     on_progress: ProgressCallback | None,
+    on_start: Callable[[RunningFfmpeg], None] | None = None,
 ) -> None:
     """Run ffmpeg to completion; the child is killed and reaped on stall, error or cancel.
 
     Raises FfmpegStalled when no progress is seen for `stall_seconds`, FfmpegFailed on a
     non-zero exit. `duration` (seconds of source) turns output time into a 0..1 fraction.
+    `on_start` gets the run as soon as it started; time `on_progress` spends (a run paused
+    while it makes something else first) never counts as a stall.
     """
     proc = await asyncio.create_subprocess_exec(
         *argv,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        preexec_fn=_die_with_parent,
     )
+    if on_start is not None:
+        on_start(RunningFfmpeg(proc))
     tail = bytearray()
     drain = asyncio.create_task(_drain(proc, tail))
     try:
