@@ -64,8 +64,8 @@ def test_one_run_waits_only_for_the_lead_when_it_is_fast() -> None:
 
 
 def test_a_slow_run_pauses_for_the_lowest_rung_alone() -> None:
-    # 4K60 on two cores: a fifth of real time. One run would keep viewers waiting most of
-    # the way; the lowest rung alone takes a quarter of the whole run's time.
+    # A fifth of real time (4K60 on two cores is about half): one run would keep viewers
+    # waiting most of the way; the lowest rung alone takes under half the whole run's time.
     assert wait_in_one_run(duration=60.0, published=1.0, speed=0.2, clip_seconds=2) > 200
     assert _pays(published=1.0, speed=0.2)
 
