@@ -47,9 +47,10 @@ from clipcast.adapters.search.base import SearchDoc, SearchIndex
 from clipcast.adapters.search.readers import ReaderPool
 from clipcast.adapters.search.tantivy import TantivyIndex
 from clipcast.search.query import DateWindow, SearchParams
-from clipcast.search.service import search_json
+from clipcast.search.service import MediaLinks, search_json
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
+LINKS = MediaLinks(base_url="https://videos.example", secret=b"b" * 32, token_ttl=6 * 3600)
 SEED = 20240601
 KINDS = ("plain", "typo", "prefix", "filtered")
 BATCH = 5_000
@@ -99,7 +100,22 @@ class Corpus:
             created_at=NOW - timedelta(seconds=rng.randint(0, 3 * 365 * 86_400)),
             duration=float(rng.randint(10, 7_200)),
             popularity=rng.random() * 1_000,
+            thumbnails=card_thumbnails(uuid.UUID(int=rng.getrandbits(128))),
         )
+
+
+def card_thumbnails(unit: uuid.UUID) -> dict[str, object]:
+    """What the index holds of a thumbnailed video (search.documents.card_thumbnails)."""
+
+    def image(name: str, width: int, height: int) -> dict[str, object]:
+        key = f"thumbs/{unit}/{name}"
+        return {"url": f"{key}.jpg", "webp_url": f"{key}.webp", "width": width, "height": height}
+
+    return {
+        "poster": {"custom": False, "card": image("card", 320, 180),
+                   "player": image("player", 1280, 720)},
+        "preview": {"url": f"thumbs/{unit}/preview.webp", "width": 320, "height": 180},
+    }  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -167,7 +183,7 @@ def clipcast_call(index: SearchIndex) -> Callable[[Case], Awaitable[int]]:
             duration_max=case.duration[1] if case.duration else None,
             date=case.date,
         )
-        body = await search_json(index, params, case.viewer, NOW)
+        body = await search_json(index, params, case.viewer, NOW, LINKS)
         return len(body)
 
     return call

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from clipcast.adapters.search.base import SortOrder
+from clipcast.bootstrap import Adapters
 from clipcast.core.clock import utcnow
 from clipcast.search import service
 from clipcast.search.query import DateWindow, SearchParams
 from clipcast.search.schemas import SearchPageOut, SuggestOut
-from clipcast.web.deps import AdaptersDep, OptionalUser
+from clipcast.web.deps import AdaptersDep, OptionalUser, base_url
 
 router = APIRouter(prefix="/api/v1/search", tags=["search"])
 
@@ -27,6 +28,7 @@ def split_tags(raw: list[str]) -> tuple[str, ...]:
 
 @router.get("", response_model=SearchPageOut)
 async def search(
+    request: Request,
     adapters: AdaptersDep,
     user: OptionalUser,
     q: QueryText = "",
@@ -57,8 +59,20 @@ async def search(
     )
     # The use case's JSON as it is: it was built from these models, so validating it again
     # on the way out would only cost time.
-    body = await service.search_json(adapters.search, params, user.id if user else None, utcnow())
+    viewer_id = user.id if user else None
+    body = await service.search_json(
+        adapters.search, params, viewer_id, utcnow(), media_links(request, adapters)
+    )
     return Response(content=body, media_type="application/json")
+
+
+def media_links(request: Request, adapters: Adapters) -> service.MediaLinks:
+    """What results need to link their thumbnails, as `GET /api/v1/videos/{id}` links them."""
+    return service.MediaLinks(
+        base_url=base_url(request, adapters),
+        secret=adapters.secret,
+        token_ttl=adapters.settings.playback_token_seconds,
+    )
 
 
 @router.get("/suggest")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
 from clipcast.adapters.search.base import SearchDoc
+from clipcast.thumbnails.urls import thumbnail_urls
 from clipcast.videos.lifecycle import VideoState, Visibility
 from clipcast.videos.models import Video
 
@@ -49,4 +51,15 @@ def to_document(video: Video, owner_name: str, popularity: float = 0.0) -> Searc
         created_at=video.created_at,
         duration=float(video.duration or 0.0),
         popularity=popularity,
+        thumbnails=card_thumbnails(video.thumbnails, video.id),
     )
+
+
+def card_thumbnails(raw: dict[str, Any] | None, video_id: uuid.UUID) -> dict[str, Any]:
+    """The poster and hover preview of the thumbnail mapping, shaped as the API's
+    `thumbnails`, with URLs relative to the video's media root (the storyboard is for the
+    player, not for a results card)."""
+    if not raw:
+        return {}
+    out = thumbnail_urls(raw, "", video_id)
+    return out.model_dump(mode="json", include={"poster", "preview"}, exclude_none=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -15,6 +17,7 @@ from clipcast.adapters.search.base import (
     SearchPage,
     SearchQuery,
 )
+from clipcast.cdn.signing import sign_playback
 from clipcast.search import repository as repo
 from clipcast.search.documents import indexable, to_document
 from clipcast.search.query import (
@@ -27,7 +30,9 @@ from clipcast.search.query import (
 )
 from clipcast.search.schemas import SearchItemOut, SearchPageOut
 from clipcast.search.snippets import Highlighter
+from clipcast.videos.lifecycle import Visibility
 from clipcast.videos.schemas import OwnerOut
+from clipcast.videos.urls import media_root
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +86,47 @@ async def reindex_all(
     return count
 
 
-def _item(hit: SearchHit, marks: Highlighter) -> SearchItemOut:
+@dataclass(frozen=True)
+class MediaLinks:
+    """What a results page needs to link thumbnails: the site's address, and for the
+    caller's own non-public videos, the secret and lifetime of signed media URLs."""
+
+    base_url: str
+    secret: bytes
+    token_ttl: int
+
+
+def _root(hit: SearchHit, links: MediaLinks | None, now: datetime) -> str | None:
+    """The media root of the hit's video, as `GET /videos/{id}` gives it; None if unknown."""
+    if links is None:
+        return None
+    if hit.visibility == Visibility.PUBLIC:
+        return media_root(links.base_url, hit.video_id, None)
+    token = sign_playback(links.secret, hit.video_id, now, links.token_ttl)
+    return media_root(links.base_url, hit.video_id, token)
+
+
+def _rooted(thumbnails: dict[str, Any], root: str | None) -> dict[str, Any]:
+    """The index's relative thumbnail URLs under `root` (shapes of thumbnails.schemas)."""
+    if root is None or not thumbnails:
+        return {}
+    out: dict[str, Any] = {}
+    if poster := thumbnails.get("poster"):
+        out["poster"] = {
+            "custom": poster["custom"],
+            "card": _image(poster["card"], root),
+            "player": _image(poster["player"], root),
+        }
+    if preview := thumbnails.get("preview"):
+        out["preview"] = {**preview, "url": root + preview["url"]}
+    return out
+
+
+def _image(image: dict[str, Any], root: str) -> dict[str, Any]:
+    return {**image, "url": root + image["url"], "webp_url": root + image["webp_url"]}
+
+
+def _item(hit: SearchHit, marks: Highlighter, root: str | None) -> SearchItemOut:
     # Built without validation: every value is already typed by the index adapter, and on
     # a results page validating twenty items costs more than highlighting them.
     return SearchItemOut.model_construct(
@@ -94,7 +139,7 @@ def _item(hit: SearchHit, marks: Highlighter) -> SearchItemOut:
         duration=hit.duration or None,
         created_at=hit.created_at,
         owner=OwnerOut.model_construct(id=hit.owner_id, username=hit.owner_name),
-        thumbnails={},  # not held by the index yet: clients show their placeholder
+        thumbnails=_rooted(hit.thumbnails, root),
         score=hit.score,
     )
 
@@ -110,7 +155,11 @@ def _forgiving(searcher: Searcher, query: SearchQuery) -> tuple[SearchPage, Sear
 
 
 def answer_search(
-    searcher: Searcher, params: SearchParams, viewer_id: uuid.UUID | None, now: datetime
+    searcher: Searcher,
+    params: SearchParams,
+    viewer_id: uuid.UUID | None,
+    now: datetime,
+    links: MediaLinks | None = None,
 ) -> bytes:
     """The whole of a search, blocking, as JSON: run by `SearchIndex.run` where the index is
     read. JSON crosses to a reader process and back in a fifth of the time a pickle of the
@@ -118,7 +167,7 @@ def answer_search(
     page, used = _forgiving(searcher, build_search_query(params, viewer_id=viewer_id, now=now))
     marks = Highlighter(used.terms)
     out = SearchPageOut.model_construct(
-        items=[_item(hit, marks) for hit in page.hits],
+        items=[_item(hit, marks, _root(hit, links, now)) for hit in page.hits],
         total=page.total,
         page=params.page,
         per_page=params.per_page,
@@ -140,17 +189,28 @@ def answer_suggest(
 
 
 async def search_videos(
-    *, index: SearchIndex, params: SearchParams, viewer_id: uuid.UUID | None, now: datetime
+    *,
+    index: SearchIndex,
+    params: SearchParams,
+    viewer_id: uuid.UUID | None,
+    now: datetime,
+    links: MediaLinks | None = None,
 ) -> SearchPageOut:
-    """One page of videos the viewer may watch, best first, with highlighted snippets."""
-    return SearchPageOut.model_validate_json(await search_json(index, params, viewer_id, now))
+    """One page of videos the viewer may watch, best first, with highlighted snippets (and,
+    given `links`, thumbnail URLs)."""
+    body = await search_json(index, params, viewer_id, now, links)
+    return SearchPageOut.model_validate_json(body)
 
 
 async def search_json(
-    index: SearchIndex, params: SearchParams, viewer_id: uuid.UUID | None, now: datetime
+    index: SearchIndex,
+    params: SearchParams,
+    viewer_id: uuid.UUID | None,
+    now: datetime,
+    links: MediaLinks | None = None,
 ) -> bytes:
     """`search_videos` as the JSON the API sends."""
-    return await index.run(answer_search, params, viewer_id, now)
+    return await index.run(answer_search, params, viewer_id, now, links)
 
 
 async def suggest_titles(

@@ -21,7 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from clipcast.adapters.media.ffmpeg import FfmpegError
 from clipcast.adapters.storage.base import ObjectMissing, ObjectStorage
+from clipcast.core.clock import utcnow
 from clipcast.core.errors import InvalidInput, NotFound, TooLarge
+from clipcast.outbox.repository import add_event
 from clipcast.settings import Settings
 from clipcast.thumbnails import repository as repo
 from clipcast.thumbnails.formats import ImageRejected, ImageTooBig
@@ -205,6 +207,8 @@ async def _commit(
             before = load(video.thumbnails)
             after = merge_generated(before, generated)
             repo.store_mapping(video, after)
+            # Search results show the poster: the index follows the video's updates.
+            add_event(session, "video.updated", {"video_id": str(video_id)}, utcnow())
             await session.commit()
     # Deleted meanwhile: `after` is empty and everything written goes.
     await _delete_units(storage, video_id, stale_units(unit_ids(generated), before, after))
@@ -248,6 +252,7 @@ async def set_custom_poster(
         after = with_poster(before, poster)
         repo.store_mapping(video, after)
         video.updated_at = now
+        add_event(session, "video.updated", {"video_id": str(video_id)}, now)
         await session.commit()
     await _delete_units(storage, video_id, stale_units({poster.id}, before, after))
 

@@ -18,6 +18,7 @@ from clipcast.accounts.models import User
 from clipcast.core.clock import utcnow
 from clipcast.core.errors import InvalidInput, NotFound
 from clipcast.search import service as search_service
+from clipcast.search.api import media_links
 from clipcast.search.query import DateWindow, DurationBucket, page_params
 from clipcast.search.schemas import SearchPageOut
 from clipcast.videos import service
@@ -212,7 +213,11 @@ async def search(
     error: str | None = None
     try:
         results = await search_service.search_videos(
-            index=adapters.search, params=params, viewer_id=user.id if user else None, now=utcnow()
+            index=adapters.search,
+            params=params,
+            viewer_id=user.id if user else None,
+            now=utcnow(),
+            links=media_links(request, adapters),
         )
     except InvalidInput as exc:
         error = exc.message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import logging
 import re
 import uuid
@@ -13,10 +14,14 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
+from clipcast.adapters.bus.base import Event
 from clipcast.adapters.storage.base import ObjectStorage
 from clipcast.bootstrap import Adapters
 from clipcast.core.clock import utcnow
+from clipcast.outbox.models import OutboxEvent
+from clipcast.search import handlers as search_handlers
 from clipcast.thumbnails.service import make_thumbnails
 from clipcast.videos import service as videos
 from clipcast.videos.models import Video
@@ -319,3 +324,35 @@ async def test_pages_show_the_poster_its_preview_and_a_scrub_bar(
     assert "data-scrub-track" in watch.text
     policy = watch.headers["content-security-policy"]
     assert "img-src 'self'" in policy and "script-src 'self';" in policy
+
+
+def _untokened(value: Any) -> Any:
+    """Signed URLs differ by their moment of signing; the objects they name must not."""
+    return json.loads(re.sub(r"/cdn/s/[^/]+/", "/cdn/s/TOKEN/", json.dumps(value)))
+
+
+async def test_search_results_show_the_poster_once_the_index_follows_the_update(
+    client: httpx.AsyncClient, adapters: Adapters, video_id: str, alice: str
+) -> None:
+    await run(adapters, video_id)
+    # The thumbnailer announces the change; the search node applies it like any event.
+    async with adapters.sessions() as session:
+        rows = await session.scalars(
+            select(OutboxEvent).where(OutboxEvent.topic == "video.updated")
+        )
+        updates = [r for r in rows if r.payload["video_id"] == video_id]
+    assert updates
+    last = updates[-1]
+    event = Event(id=last.id, topic=last.topic, payload=last.payload, created_at=last.created_at)
+    await search_handlers.handle(event, sessions=adapters.sessions, index=adapters.search)
+
+    found = await thumbnails(client, video_id, alice)
+    title = (await client.get(f"/api/v1/videos/{video_id}", headers=auth(alice))).json()["title"]
+    results = await client.get("/api/v1/search", params={"q": title}, headers=auth(alice))
+    item = next(i for i in results.json()["items"] if i["id"] == video_id)
+    assert _untokened(item["thumbnails"]) == _untokened(
+        {"poster": found["poster"], "preview": found["preview"]}
+    )
+    await image_at(client, item["thumbnails"]["poster"]["card"]["url"], "image/jpeg")
+    page = await client.get("/search", params={"q": title}, headers=auth(alice))
+    assert 'class="thumb-img"' in page.text and "/thumbs/" in page.text

@@ -47,6 +47,9 @@ class SearchDoc:
     created_at: datetime
     duration: float  # seconds; 0 when unknown
     popularity: float = 0.0
+    # What a results card shows (poster, hover preview) as the API shapes it, with URLs
+    # relative to the video's media root: stored, never searched.
+    thumbnails: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +118,7 @@ class SearchHit:
     duration: float
     popularity: float
     score: float | None  # relevance; None when sorted by date or popularity
+    thumbnails: dict[str, Any] = field(default_factory=dict)  # as in SearchDoc
 
 
 @dataclass(frozen=True, slots=True)
