@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import os
 import random
 import shutil
@@ -46,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 from clipcast.adapters.search.base import SearchDoc, SearchIndex
 from clipcast.adapters.search.readers import ReaderPool
 from clipcast.adapters.search.tantivy import TantivyIndex
+from clipcast.search.documents import ROOT_MARK
 from clipcast.search.query import DateWindow, SearchParams
 from clipcast.search.service import MediaLinks, search_json
 
@@ -104,18 +106,21 @@ class Corpus:
         )
 
 
-def card_thumbnails(unit: uuid.UUID) -> dict[str, object]:
+def card_thumbnails(unit: uuid.UUID) -> str:
     """What the index holds of a thumbnailed video (search.documents.card_thumbnails)."""
 
     def image(name: str, width: int, height: int) -> dict[str, object]:
-        key = f"thumbs/{unit}/{name}"
+        key = f"{ROOT_MARK}thumbs/{unit}/{name}"
         return {"url": f"{key}.jpg", "webp_url": f"{key}.webp", "width": width, "height": height}
 
-    return {
-        "poster": {"custom": False, "card": image("card", 320, 180),
-                   "player": image("player", 1280, 720)},
-        "preview": {"url": f"thumbs/{unit}/preview.webp", "width": 320, "height": 180},
-    }  # fmt: skip
+    return json.dumps(
+        {
+            "poster": {"custom": False, "card": image("card", 320, 180),
+                       "player": image("player", 1280, 720)},
+            "preview": {"url": f"{ROOT_MARK}thumbs/{unit}/preview.webp", "width": 320,
+                        "height": 180},
+        }, separators=(",", ":"),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -55,11 +55,16 @@ def to_document(video: Video, owner_name: str, popularity: float = 0.0) -> Searc
     )
 
 
-def card_thumbnails(raw: dict[str, Any] | None, video_id: uuid.UUID) -> dict[str, Any]:
-    """The poster and hover preview of the thumbnail mapping, shaped as the API's
-    `thumbnails`, with URLs relative to the video's media root (the storyboard is for the
-    player, not for a results card)."""
+# Where the video's media root goes in a stored thumbnails JSON (as JSON writes it): public
+# and signed roots differ per reader, so the index keeps the mark and a search fills it in.
+ROOT_MARK = "\x00"
+ROOT_MARK_JSON = "\\u0000"
+
+
+def card_thumbnails(raw: dict[str, Any] | None, video_id: uuid.UUID) -> str:
+    """The poster and hover preview of the thumbnail mapping as the API's `thumbnails` JSON,
+    each URL starting with ROOT_MARK (the storyboard is for the player, not for a card)."""
     if not raw:
-        return {}
-    out = thumbnail_urls(raw, "", video_id)
-    return out.model_dump(mode="json", include={"poster", "preview"}, exclude_none=True)
+        return ""
+    out = thumbnail_urls(raw, ROOT_MARK, video_id)
+    return out.model_dump_json(include={"poster", "preview"}, exclude_none=True)

@@ -47,9 +47,9 @@ class SearchDoc:
     created_at: datetime
     duration: float  # seconds; 0 when unknown
     popularity: float = 0.0
-    # What a results card shows (poster, hover preview) as the API shapes it, with URLs
-    # relative to the video's media root: stored, never searched.
-    thumbnails: dict[str, Any] = field(default_factory=dict)
+    # What a results card shows (poster, hover preview): JSON as the API shapes it, each URL
+    # starting with a mark for the video's media root (search.documents): stored, not searched.
+    thumbnails: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +118,7 @@ class SearchHit:
     duration: float
     popularity: float
     score: float | None  # relevance; None when sorted by date or popularity
-    thumbnails: dict[str, Any] = field(default_factory=dict)  # as in SearchDoc
+    thumbnails: str = ""  # as in SearchDoc
 
 
 @dataclass(frozen=True, slots=True)

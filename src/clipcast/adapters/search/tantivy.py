@@ -9,7 +9,6 @@ writes, and pick up its commits through tantivy's reload-on-commit watch.
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -102,7 +101,7 @@ def build_schema() -> tantivy.Schema:
     builder.add_integer_field("created_ts", fast=True)
     builder.add_float_field("duration", stored=True, indexed=True, fast=True)
     builder.add_float_field("popularity", stored=True, indexed=True, fast=True)
-    builder.add_bytes_field("thumbnails", stored=True, indexed=False)  # JSON
+    builder.add_bytes_field("thumbnails", stored=True, indexed=False)  # JSON text
     return builder.build()
 
 
@@ -289,7 +288,7 @@ class TantivyIndex:
         doc.add_float("duration", d.duration)
         doc.add_float("popularity", d.popularity)
         if d.thumbnails:
-            doc.add_bytes("thumbnails", json.dumps(d.thumbnails, separators=(",", ":")).encode())
+            doc.add_bytes("thumbnails", d.thumbnails.encode())
         return doc
 
     def _first_token(self, analyzer: str, text: str) -> str | None:
@@ -451,5 +450,5 @@ def _hit(doc: tantivy.Document, score: float | None) -> SearchHit:
         duration=float(first("duration", 0.0)),
         popularity=float(first("popularity", 0.0)),
         score=score,
-        thumbnails=json.loads(first("thumbnails", b"{}")),
+        thumbnails=first("thumbnails", b"").decode(),
     )
