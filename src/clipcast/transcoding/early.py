@@ -129,10 +129,6 @@ class EarlyPublisher:
         self._published_at: float | None = None  # monotonic time of the last publication
         self._published_count = 0
 
-    @property
-    def playable(self) -> bool:
-        return self._published_at is not None
-
     def on_start(self, run: RunningFfmpeg) -> None:
         self._run = run
 
