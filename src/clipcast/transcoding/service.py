@@ -28,7 +28,7 @@ from clipcast.jobs.models import Job
 from clipcast.outbox.repository import add_event
 from clipcast.settings import Settings
 from clipcast.transcoding.argv import output_fps
-from clipcast.transcoding.chunking import plan_chunks
+from clipcast.transcoding.chunking import Chunk, plan_chunks
 from clipcast.transcoding.early import EarlyPublisher
 from clipcast.transcoding.encoder import EncodedRendition, encode
 from clipcast.transcoding.fanout import children_of_batch, encode_in_chunks
@@ -66,6 +66,7 @@ class _Run:
     work_dir: Path
     source: Path
     probe: ProbeResult
+    chunks: list[Chunk]  # of the source, as the settings cut it; empty: not long enough
     plan: ProgressPlan
 
     @property
@@ -133,10 +134,18 @@ async def _pipeline(adapters: Adapters, job: Job, worker: str, work_dir: Path) -
         fps=probe.fps or 30.0,
     )
     done = await published_resolutions(adapters.sessions, job.video_id)
-    if await _in_chunks(adapters, job, probe):
+    chunks = plan_chunks(
+        probe.duration,
+        clip_seconds=settings.clip_seconds,
+        chunk_seconds=settings.chunk_seconds,
+        container=probe.container,
+    )
+    # Long sources with pictures go in chunks, and so does a job whose earlier run started
+    # that way (its children are in the queue).
+    if (chunks and probe.has_video) or await queue.children(adapters.sessions, job.id):
         batches = [b for b in (ladder.first, ladder.rest) if b]
         plan = ProgressPlan.for_batches([[r.width * r.height or 1 for r in b] for b in batches])
-        run = _Run(adapters, job, worker, work_dir, source, probe, plan)
+        run = _Run(adapters, job, worker, work_dir, source, probe, chunks, plan)
         for number, batch in enumerate(batches):
             todo = [r for r in batch if r.resolution not in done]
             if todo:
@@ -145,7 +154,7 @@ async def _pipeline(adapters: Adapters, job: Job, worker: str, work_dir: Path) -
     else:
         rungs = ladder.all
         plan = ProgressPlan.for_batches([[r.width * r.height or 1 for r in rungs]])
-        run = _Run(adapters, job, worker, work_dir, source, probe, plan)
+        run = _Run(adapters, job, worker, work_dir, source, probe, chunks, plan)
         if any(r.resolution not in done for r in rungs):
             progress = _progress_writer(adapters, job.video_id, lambda f: plan.during(0, f))
             await _encode_and_publish(run, 0, rungs, progress, early=ladder.first)
@@ -153,29 +162,10 @@ async def _pipeline(adapters: Adapters, job: Job, worker: str, work_dir: Path) -
     return await _mark_ready(adapters, job.video_id)
 
 
-async def _in_chunks(adapters: Adapters, job: Job, probe: ProbeResult) -> bool:
-    """Long sources with pictures are encoded in chunks by child jobs, and so is a job whose
-    earlier run started that way (its children are in the queue)."""
-    settings = adapters.settings
-    chunks = plan_chunks(
-        probe.duration,
-        clip_seconds=settings.clip_seconds,
-        chunk_seconds=settings.chunk_seconds,
-        container=probe.container,
-    )
-    return bool(chunks and probe.has_video) or bool(await queue.children(adapters.sessions, job.id))
-
-
 async def _make_batch(run: _Run, number: int, rungs: list[Rung]) -> None:
     """Chunked when the source is long (or a previous run of this job started it chunked),
     else, or when the chunks fail to join, in one ffmpeg run here."""
-    settings = run.adapters.settings
-    chunks = plan_chunks(
-        run.probe.duration,
-        clip_seconds=settings.clip_seconds,
-        chunk_seconds=settings.chunk_seconds,
-        container=run.probe.container,
-    )
+    chunks = run.chunks
     started = bool(await children_of_batch(run.adapters, run.job.id, number))
     pictures = any(r.has_video for r in rungs)  # chunks cut pictures; audio is always whole
     progress = _progress_writer(run.adapters, run.video_id, lambda f: run.plan.during(number, f))
