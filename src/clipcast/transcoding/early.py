@@ -55,33 +55,36 @@ DECIDE_AFTER_SECONDS = 3.0  # the measured speed means little before
 ALONE_MUST_WIN = 1.5
 
 
-def safe_to_play(*, duration: float, published: float, speed: float, clip_seconds: int) -> bool:
-    """Whether a viewer who starts playing now, at normal speed, never waits for a clip.
+def _needed(*, duration: float, speed: float, clip_seconds: int) -> float:
+    """Seconds from the start that must be stored before a viewer who starts playing now, at
+    normal speed, never waits for a clip, with the encoder adding `speed` seconds of video per
+    second.
 
-    `published` seconds from the start are stored; the encoder adds `speed` seconds of video
-    per second. The viewer needs the clip holding position t by time t. When the encoder is
-    faster than playback that holds once they have a lead; when it is slower the gap closes,
-    and it must not close before the last clip: published + speed × (duration − clip) ≥
-    duration.
+    The viewer needs the clip holding position t by time t. When the encoder is faster than
+    playback that holds once they have a lead; when it is slower the gap closes, and it must
+    not close before the last clip: published + speed × (duration − clip) ≥ duration.
     """
+    need = min(duration, LEAD_CLIPS * clip_seconds)
+    cautious = speed / SPEED_MARGIN
+    if cautious < 1:
+        need = max(need, duration - cautious * max(duration - clip_seconds, 0.0))
+    return need
+
+
+def safe_to_play(*, duration: float, published: float, speed: float, clip_seconds: int) -> bool:
+    """Whether a viewer who starts playing now never waits, `published` seconds being stored."""
     if published >= duration - 1e-6:
         return True
-    if published < min(duration, LEAD_CLIPS * clip_seconds) or speed <= 0:
+    if speed <= 0:
         return False
-    cautious = speed / SPEED_MARGIN
-    if cautious >= 1:
-        return True
-    return published + cautious * max(duration - clip_seconds, 0.0) >= duration
+    return published >= _needed(duration=duration, speed=speed, clip_seconds=clip_seconds)
 
 
 def wait_in_one_run(*, duration: float, published: float, speed: float, clip_seconds: int) -> float:
     """Seconds until `safe_to_play` holds if the run keeps going at `speed`."""
     if speed <= 0:
         return float("inf")
-    cautious = speed / SPEED_MARGIN
-    need = min(duration, LEAD_CLIPS * clip_seconds)
-    if cautious < 1:
-        need = max(need, duration - cautious * max(duration - clip_seconds, 0.0))
+    need = _needed(duration=duration, speed=speed, clip_seconds=clip_seconds)
     return max(need - published, 0.0) / speed
 
 
