@@ -13,7 +13,7 @@ from clipcast.core.clock import utcnow
 from clipcast.search import service
 from clipcast.search.query import DateWindow, SearchParams
 from clipcast.search.schemas import SearchPageOut, SuggestOut
-from clipcast.web.deps import AdaptersDep, OptionalUser, base_url
+from clipcast.web.deps import AdaptersDep, OptionalUser, viewer_for
 
 router = APIRouter(prefix="/api/v1/search", tags=["search"])
 
@@ -68,11 +68,8 @@ async def search(
 
 def media_links(request: Request, adapters: Adapters) -> service.MediaLinks:
     """What results need to link their thumbnails, as `GET /api/v1/videos/{id}` links them."""
-    return service.MediaLinks(
-        base_url=base_url(request, adapters),
-        secret=adapters.secret,
-        token_ttl=adapters.settings.playback_token_seconds,
-    )
+    viewer = viewer_for(request, adapters, None)
+    return service.MediaLinks(viewer.base_url, viewer.secret, viewer.token_ttl)
 
 
 @router.get("/suggest")

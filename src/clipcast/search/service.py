@@ -18,7 +18,6 @@ from clipcast.adapters.search.base import (
     SearchPage,
     SearchQuery,
 )
-from clipcast.cdn.signing import sign_playback
 from clipcast.search import repository as repo
 from clipcast.search.documents import ROOT_MARK_JSON, indexable, to_document
 from clipcast.search.query import (
@@ -32,7 +31,7 @@ from clipcast.search.query import (
 from clipcast.search.schemas import SearchPageOut
 from clipcast.search.snippets import Highlighter
 from clipcast.videos.lifecycle import Visibility
-from clipcast.videos.urls import media_root
+from clipcast.videos.service import media_root_for
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +100,15 @@ def _root(hit: SearchHit, links: MediaLinks | None, now: datetime) -> str | None
     """The media root of the hit's video, as `GET /videos/{id}` gives it; None if unknown."""
     if links is None:
         return None
-    if hit.visibility == Visibility.PUBLIC:
-        return media_root(links.base_url, hit.video_id, None)
-    token = sign_playback(links.secret, hit.video_id, now, links.token_ttl)
-    return media_root(links.base_url, hit.video_id, token)
+    root, _expires = media_root_for(
+        Visibility(hit.visibility),
+        hit.video_id,
+        base_url=links.base_url,
+        secret=links.secret,
+        token_ttl=links.token_ttl,
+        now=now,
+    )
+    return root
 
 
 def _thumbnails(stored: str, root: str | None) -> orjson.Fragment:

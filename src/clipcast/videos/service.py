@@ -48,11 +48,31 @@ class Viewer:
 
 
 def _media_root(video: Video, viewer: Viewer) -> tuple[str, datetime | None]:
-    if video.visibility == Visibility.PUBLIC:
-        return media_root(viewer.base_url, video.id, None), None
-    token = sign_playback(viewer.secret, video.id, viewer.now, viewer.token_ttl)
-    expires = viewer.now + timedelta(seconds=viewer.token_ttl)
-    return media_root(viewer.base_url, video.id, token), expires
+    return media_root_for(
+        Visibility(video.visibility),
+        video.id,
+        base_url=viewer.base_url,
+        secret=viewer.secret,
+        token_ttl=viewer.token_ttl,
+        now=viewer.now,
+    )
+
+
+def media_root_for(
+    visibility: Visibility,
+    video_id: uuid.UUID,
+    *,
+    base_url: str,
+    secret: bytes,
+    token_ttl: int,
+    now: datetime,
+) -> tuple[str, datetime | None]:
+    """The root of a video's media URLs and when it expires: plain for a public video,
+    signed for `token_ttl` seconds from `now` for any other (also used by search results)."""
+    if visibility == Visibility.PUBLIC:
+        return media_root(base_url, video_id, None), None
+    token = sign_playback(secret, video_id, now, token_ttl)
+    return media_root(base_url, video_id, token), now + timedelta(seconds=token_ttl)
 
 
 def _visible(video: Video | None, viewer: Viewer) -> Video:
