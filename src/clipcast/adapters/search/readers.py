@@ -208,7 +208,8 @@ class ReaderPool:
                     reader.process.pid, reader.process.exitcode)  # fmt: skip
         self._readers.remove(reader)
         self._bury(reader, "a search reader ended while answering")
-        reader.stop()
+        # Reaped in a thread: `stop` may wait for the process, and this runs on the event loop.
+        asyncio.get_running_loop().run_in_executor(None, reader.stop)
         self._spawn()
 
     def _bury(self, reader: _Reader, why: str) -> None:
