@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,41 @@ from tests.media import make_video
 pytestmark = pytest.mark.slow
 
 
+def _pace(monkeypatch: pytest.MonkeyPatch, rate: str, *, above_rungs: int = 0) -> list[list[int]]:
+    """ffmpeg reads the source at `rate`× its pace in runs of more than `above_rungs` rungs;
+    returns the rungs of every run, as they start."""
+    real_argv = encoder.build_argv
+    runs: list[list[int]] = []
+
+    def paced_argv(**kwargs: Any) -> list[str]:
+        argv = real_argv(**kwargs)
+        runs.append([r.resolution for r in kwargs["rungs"]])
+        if len(kwargs["rungs"]) <= above_rungs:
+            return argv
+        at = argv.index("-i")
+        return [*argv[:at], "-readrate", rate, *argv[at:]]
+
+    monkeypatch.setattr(encoder, "build_argv", paced_argv)
+    return runs
+
+
+def _on_first_publication(
+    monkeypatch: pytest.MonkeyPatch, look: Callable[[str], Awaitable[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """What `look(video_id)` sees right after the first publication made during encoding
+    (filled in as it happens)."""
+    seen: list[dict[str, Any]] = []
+    real_publish = early.publish_renditions
+
+    async def observing_publish(*args: Any, **kwargs: Any) -> None:
+        await real_publish(*args, **kwargs)
+        if not seen:
+            seen.append(await look(str(args[2])))
+
+    monkeypatch.setattr(early, "publish_renditions", observing_publish)
+    return seen
+
+
 @pytest.fixture(scope="session")
 def video_12s(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_video(tmp_path_factory.mktemp("m12") / "v.mp4", seconds=12, size="640x360", fps=25)
@@ -31,22 +67,10 @@ async def test_lowest_rung_is_playable_while_the_rest_are_still_encoding(
     video_12s: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real_argv = encoder.build_argv
+    # Read the source at 4× its pace, so the one run lasts ~3 s and is seen half way.
+    _pace(monkeypatch, "4")
 
-    def paced_argv(**kwargs: Any) -> list[str]:
-        # Read the source at 4× its pace, so the one run lasts ~3 s and is seen half way.
-        argv = real_argv(**kwargs)
-        at = argv.index("-i")
-        return [*argv[:at], "-readrate", "4", *argv[at:]]
-
-    seen: list[dict[str, Any]] = []
-    real_publish = early.publish_renditions
-
-    async def observing_publish(*args: Any, **kwargs: Any) -> None:
-        await real_publish(*args, **kwargs)
-        if seen:
-            return
-        video_id = str(args[2])
+    async def look(video_id: str) -> dict[str, Any]:
         body = (await client.get(f"/api/v1/videos/{video_id}", headers=auth(alice))).json()
         master_url = body["playback"]["hls"]
         media_url = master_url.rsplit("/", 1)[0] + "/240p/index.m3u8"
@@ -56,10 +80,9 @@ async def test_lowest_rung_is_playable_while_the_rest_are_still_encoding(
             (await client.get(media_url.rsplit("/", 1)[0] + f"/{c}")).status_code for c in clips
         ]
         master = (await client.get(master_url)).text
-        seen.append({"video": body, "master": master, "media": media, "statuses": statuses})
+        return {"video": body, "master": master, "media": media, "statuses": statuses}
 
-    monkeypatch.setattr(encoder, "build_argv", paced_argv)
-    monkeypatch.setattr(early, "publish_renditions", observing_publish)
+    seen = _on_first_publication(monkeypatch, look)
     video_id = await upload_and_process(client, adapters, alice, video_12s)
 
     assert seen, "the video was never published while it was being encoded"
@@ -95,33 +118,16 @@ async def test_a_run_slower_than_real_time_pauses_for_the_lowest_rung_alone(
     video_4s: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real_argv = encoder.build_argv
-    runs: list[list[int]] = []
+    # The whole ladder reads its source at 0.2× its pace, as a heavy source would go on a
+    # small machine; the lowest rung and the audio alone go at full speed.
+    runs = _pace(monkeypatch, "0.2", above_rungs=2)
 
-    def paced_argv(**kwargs: Any) -> list[str]:
-        # The whole ladder reads its source at 0.2× its pace, as a heavy source would go on a
-        # small machine; the lowest rung and the audio alone go at full speed.
-        argv = real_argv(**kwargs)
-        runs.append([r.resolution for r in kwargs["rungs"]])
-        if len(kwargs["rungs"]) <= 2:
-            return argv
-        at = argv.index("-i")
-        return [*argv[:at], "-readrate", "0.2", *argv[at:]]
-
-    seen: list[dict[str, Any]] = []
-    real_publish = early.publish_renditions
-
-    async def observing_publish(*args: Any, **kwargs: Any) -> None:
-        await real_publish(*args, **kwargs)
-        if seen:
-            return
-        video_id = str(args[2])
+    async def look(video_id: str) -> dict[str, Any]:
         body = (await client.get(f"/api/v1/videos/{video_id}", headers=auth(alice))).json()
         base = body["playback"]["hls"].rsplit("/", 1)[0]
-        seen.append({"video": body, "media": (await client.get(f"{base}/240p/index.m3u8")).text})
+        return {"video": body, "media": (await client.get(f"{base}/240p/index.m3u8")).text}
 
-    monkeypatch.setattr(encoder, "build_argv", paced_argv)
-    monkeypatch.setattr(early, "publish_renditions", observing_publish)
+    seen = _on_first_publication(monkeypatch, look)
     video_id = await upload_and_process(client, adapters, alice, video_4s)
 
     # The whole ladder started, then the lowest rung and the audio were made on their own.
