@@ -15,6 +15,7 @@ from clipcast.db import models as _all_tables  # noqa: F401 - every table known,
 from clipcast.db.session import make_engine, make_sessionmaker
 from clipcast.ops.metrics import Metrics
 from clipcast.settings import BusBackend, Settings, StorageBackend
+from clipcast.transcoding.deps import TranscodeDeps
 
 
 @dataclass
@@ -107,4 +108,14 @@ def build_adapters(settings: Settings) -> Adapters:
         bus=build_bus(settings, sessions),
         secret=load_secret(settings),
         search=build_search(settings),
+    )
+
+
+def transcode_deps(adapters: Adapters) -> TranscodeDeps:
+    """The part of the adapters that transcoding uses."""
+    return TranscodeDeps(
+        sessions=adapters.sessions,
+        storage=adapters.storage,
+        settings=adapters.settings,
+        job_seconds=adapters.metrics.job_seconds,
     )

@@ -117,9 +117,10 @@ async def run_roles(adapters: Adapters, roles: set[Role], stop: asyncio.Event) -
             asyncio.create_task(run_pruner(adapters.sessions, retention=retention, stop=stop))
         )
     if Role.TRANSCODE in roles:
+        from clipcast.bootstrap import transcode_deps
         from clipcast.transcoding.worker import run_worker
 
-        tasks.append(asyncio.create_task(run_worker(adapters, stop=stop)))
+        tasks.append(asyncio.create_task(run_worker(transcode_deps(adapters), stop=stop)))
     subs = await _subscribe(adapters, roles)
     log.info("running roles: %s", ", ".join(sorted(roles)) or "none")
     try:

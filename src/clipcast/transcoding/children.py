@@ -5,19 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 from clipcast.adapters.media.ffmpeg import FfmpegError
 from clipcast.adapters.storage.base import ObjectMissing
-from clipcast.bootstrap import Adapters
-from clipcast.jobs import lease, queue
+from clipcast.jobs import queue
 from clipcast.jobs.models import Job
-from clipcast.ops import logs
+from clipcast.jobs.running import run_leased
 from clipcast.transcoding.chunking import PartClip
 from clipcast.transcoding.codecs import CodecsError
+from clipcast.transcoding.deps import TranscodeDeps
 from clipcast.transcoding.encoder import EncodedRendition, encode
 from clipcast.transcoding.keys import part_init_key
 from clipcast.transcoding.publish import INIT_TYPE, upload_clips
@@ -25,7 +24,7 @@ from clipcast.transcoding.segments import PlaylistError
 from clipcast.transcoding.tasks import EncodedPart, EncodeTask, result_of
 from clipcast.videos.chain import object_prefix, source_key
 from clipcast.videos.lifecycle import VideoState
-from clipcast.videos.models import Video
+from clipcast.videos.transitions import state_of
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +38,7 @@ class _Abandoned(Exception):
 
 
 async def run_child_job(
-    adapters: Adapters, job: Job, worker: str, *, source: Path | None = None
+    deps: TranscodeDeps, job: Job, worker: str, *, source: Path | None = None
 ) -> None:
     """Run a leased child job to its end and record what it made on the job row.
 
@@ -47,32 +46,29 @@ async def run_child_job(
     worker fetches its own. An unexpected error (storage or database away) leaves the job
     leased: it is taken again when the lease runs out.
     """
-    token, started, outcome = logs.job_id.set(str(job.id)), time.monotonic(), "crashed"
-    try:
-        async with lease.held(
-            adapters.sessions, job.id, worker, adapters.settings.job_lease_seconds
-        ):
-            error, result = await _attempt(adapters, job, source)
-            await _finish(adapters, job.id, error, result)
-            outcome = "failed" if error else "done"
-    except asyncio.CancelledError:
-        outcome = "released"
-        raise
-    except Exception:  # anything else is retried elsewhere once the lease runs out
-        log.exception("%s job %s for video %s crashed", job.kind, job.id, job.video_id)
-    finally:
-        seconds = time.monotonic() - started
-        adapters.metrics.job_seconds.labels(kind=job.kind, outcome=outcome).observe(seconds)
-        logs.job_id.reset(token)
+
+    async def attempt() -> str | None:
+        error, result = await _attempt(deps, job, source)
+        await _finish(deps, job.id, error, result)
+        return error
+
+    await run_leased(
+        attempt,
+        sessions=deps.sessions,
+        job=job,
+        worker=worker,
+        lease_seconds=deps.settings.job_lease_seconds,
+        job_seconds=deps.job_seconds,
+    )
 
 
 async def _attempt(
-    adapters: Adapters, job: Job, source: Path | None
+    deps: TranscodeDeps, job: Job, source: Path | None
 ) -> tuple[str | None, dict[str, Any] | None]:
     if job.attempts > queue.MAX_ATTEMPTS:
         return "Encoding this part failed repeatedly; giving up.", None
     try:
-        return None, await encode_part(adapters, job, source)
+        return None, await encode_part(deps, job, source)
     except _PART_FAILURES as exc:
         log.warning("%s job %s for video %s failed: %s", job.kind, job.id, job.video_id, exc)
         return str(getattr(exc, "summary", exc))[:500], None
@@ -80,18 +76,18 @@ async def _attempt(
         return str(exc), None
 
 
-async def encode_part(adapters: Adapters, job: Job, source: Path | None) -> dict[str, Any]:
+async def encode_part(deps: TranscodeDeps, job: Job, source: Path | None) -> dict[str, Any]:
     """Encode the job's task, store its clips and init segments; returns the job's result."""
     if job.payload is None:
         raise ValueError(f"job {job.id} has no task")
     task = EncodeTask.from_payload(job.payload)
-    await _check_processing(adapters, job.video_id)
-    work_dir = adapters.settings.work_dir / str(job.id)
+    await _check_processing(deps, job.video_id)
+    work_dir = deps.settings.work_dir / str(job.id)
     try:
         if source is None:
             source = work_dir / "source"
             await asyncio.to_thread(work_dir.mkdir, parents=True, exist_ok=True)
-            await adapters.storage.download_file(source_key(job.video_id), source)
+            await deps.storage.download_file(source_key(job.video_id), source)
         encoded = await encode(
             source,
             task.probe,
@@ -99,54 +95,53 @@ async def encode_part(adapters: Adapters, job: Job, source: Path | None) -> dict
             work_dir / "out",
             preset=task.preset,
             crf=task.crf,
-            stall_seconds=adapters.settings.ffmpeg_stall_seconds,
+            stall_seconds=deps.settings.ffmpeg_stall_seconds,
             clip_seconds=task.clip_seconds,
             chunk=task.chunk,
         )
-        parts = [await _store(adapters, job.video_id, task, enc) for enc in encoded]
+        parts = [await _store(deps, job.video_id, task, enc) for enc in encoded]
     finally:
         await asyncio.to_thread(shutil.rmtree, work_dir, ignore_errors=True)
-    await _check_still_processing(adapters, job.video_id)
+    await _check_still_processing(deps, job.video_id)
     return result_of(parts)
 
 
 async def _store(
-    adapters: Adapters, video_id: uuid.UUID, task: EncodeTask, enc: EncodedRendition
+    deps: TranscodeDeps, video_id: uuid.UUID, task: EncodeTask, enc: EncodedRendition
 ) -> EncodedPart:
     """Clips straight to their final keys (a re-run writes the same keys), the init segment to
     a key of this part's own: the parent publishes one after checking they all agree."""
     res = enc.rung.resolution
-    await upload_clips(adapters.storage, video_id, res, [(c.index, c.path) for c in enc.clips])
+    await upload_clips(deps.storage, video_id, res, [(c.index, c.path) for c in enc.clips])
     key = part_init_key(video_id, res, task.part)
-    await adapters.storage.put_file(key, enc.init_path, INIT_TYPE)
+    await deps.storage.put_file(key, enc.init_path, INIT_TYPE)
     clips = tuple(PartClip(c.index, c.duration, c.byte_size) for c in enc.clips)
     return EncodedPart(res, enc.codecs, enc.frame_rate, key, clips)
 
 
-async def _state(adapters: Adapters, video_id: uuid.UUID) -> str | None:
-    async with adapters.sessions() as session:
-        video = await session.get(Video, video_id)
-        return None if video is None else video.state
+async def _state(deps: TranscodeDeps, video_id: uuid.UUID) -> VideoState | None:
+    found = await state_of(deps.sessions, video_id)
+    return None if found is None else found[0]
 
 
-async def _check_processing(adapters: Adapters, video_id: uuid.UUID) -> None:
-    state = await _state(adapters, video_id)
+async def _check_processing(deps: TranscodeDeps, video_id: uuid.UUID) -> None:
+    state = await _state(deps, video_id)
     if state != VideoState.PROCESSING:
         raise _Abandoned(f"the video is {state or 'deleted'}")
 
 
-async def _check_still_processing(adapters: Adapters, video_id: uuid.UUID) -> None:
+async def _check_still_processing(deps: TranscodeDeps, video_id: uuid.UUID) -> None:
     """A video failed or deleted while we encoded keeps none of what we just stored."""
-    state = await _state(adapters, video_id)
+    state = await _state(deps, video_id)
     if state in (None, VideoState.FAILED):
-        await adapters.storage.delete_prefix(object_prefix(video_id))
+        await deps.storage.delete_prefix(object_prefix(video_id))
         raise _Abandoned(f"the video is {state or 'deleted'}")
 
 
 async def _finish(
-    adapters: Adapters, job_id: uuid.UUID, error: str | None, result: dict[str, Any] | None
+    deps: TranscodeDeps, job_id: uuid.UUID, error: str | None, result: dict[str, Any] | None
 ) -> None:
-    async with adapters.sessions() as session:
+    async with deps.sessions() as session:
         row = await session.get(Job, job_id)
         if row is not None:
             queue.finish(row, error, result)

@@ -24,10 +24,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from clipcast.adapters.media.ffmpeg import RunningFfmpeg
-from clipcast.bootstrap import Adapters
 from clipcast.core.clock import utcnow
+from clipcast.transcoding.deps import TranscodeDeps
 from clipcast.transcoding.encoder import EncodedRendition, describe_rendition
-from clipcast.transcoding.keys import init_key
 from clipcast.transcoding.ladder import Rung
 from clipcast.transcoding.publish import (
     INIT_TYPE,
@@ -37,6 +36,7 @@ from clipcast.transcoding.publish import (
     upload_playlist,
 )
 from clipcast.transcoding.segments import PlaylistError
+from clipcast.videos.keys import init_key
 
 # A viewer starts with this many clips ready, so a slow first fetch does not stall them.
 LEAD_CLIPS = 2
@@ -107,7 +107,7 @@ class EarlyPublisher:
 
     def __init__(
         self,
-        adapters: Adapters,
+        deps: TranscodeDeps,
         video_id: uuid.UUID,
         rungs: Sequence[Rung],
         out_dir: Path,
@@ -116,7 +116,7 @@ class EarlyPublisher:
         frame_rate: float,
         make_alone: MakeAlone | None = None,
     ) -> None:
-        self._adapters = adapters
+        self._deps = deps
         self._make_alone = make_alone
         self._run: RunningFfmpeg | None = None
         self._decided = False
@@ -153,7 +153,7 @@ class EarlyPublisher:
         await self._upload(found)
         count = sum(len(e.clips) for e in found)
         if self._published_at is None:
-            clip_seconds = self._adapters.settings.clip_seconds
+            clip_seconds = self._deps.settings.clip_seconds
             if not safe_to_play(
                 duration=self._duration,
                 published=published,
@@ -173,20 +173,20 @@ class EarlyPublisher:
         if now - self._started < DECIDE_AFTER_SECONDS or speed <= 0:
             return False
         self._decided = True
-        clip_seconds = self._adapters.settings.clip_seconds
+        clip_seconds = self._deps.settings.clip_seconds
         if not run_alone_pays(
             duration=self._duration, published=published, speed=speed, clip_seconds=clip_seconds
         ):
             return False
-        adapters = self._adapters
+        deps = self._deps
         self._run.pause()
         try:
             made = await self._make_alone()
             for enc in made:
-                await upload_objects(adapters.storage, self._video_id, enc, clip_seconds)
+                await upload_objects(deps.storage, self._video_id, enc, clip_seconds)
             summaries = [enc.summary for enc in made]
             await publish_renditions(
-                adapters.sessions, adapters.storage, self._video_id, summaries, utcnow()
+                deps.sessions, deps.storage, self._video_id, summaries, utcnow()
             )
         finally:
             self._run.resume()
@@ -196,7 +196,7 @@ class EarlyPublisher:
 
     def _read(self) -> list[EncodedRendition] | None:
         """The clips ffmpeg has closed so far, or None until every rung has one."""
-        clip_seconds = self._adapters.settings.clip_seconds
+        clip_seconds = self._deps.settings.clip_seconds
         found = []
         for rung in self._rungs:
             try:
@@ -211,7 +211,7 @@ class EarlyPublisher:
         return found
 
     async def _upload(self, found: Sequence[EncodedRendition]) -> None:
-        storage = self._adapters.storage
+        storage = self._deps.storage
         for enc in found:
             res = enc.rung.resolution
             if res not in self._inits:
@@ -222,14 +222,14 @@ class EarlyPublisher:
             self._stored[res].update(index for index, _ in new)
 
     async def _publish(self, found: Sequence[EncodedRendition]) -> None:
-        adapters, clip_seconds = self._adapters, self._adapters.settings.clip_seconds
+        deps, clip_seconds = self._deps, self._deps.settings.clip_seconds
         for enc in found:
             await upload_playlist(
-                adapters.storage, self._video_id, enc.summary, clip_seconds, ended=False
+                deps.storage, self._video_id, enc.summary, clip_seconds, ended=False
             )
         await publish_renditions(
-            adapters.sessions,
-            adapters.storage,
+            deps.sessions,
+            deps.storage,
             self._video_id,
             [enc.summary for enc in found],
             utcnow(),

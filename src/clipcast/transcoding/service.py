@@ -17,33 +17,27 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select, update
-
 from clipcast.adapters.media.ffmpeg import FfmpegFailed, FfmpegStalled
 from clipcast.adapters.media.probe import MediaRejected, ProbeLimits, ProbeResult, probe_file
-from clipcast.bootstrap import Adapters
 from clipcast.core.clock import utcnow
 from clipcast.jobs import queue
 from clipcast.jobs.models import Job
-from clipcast.outbox.repository import add_event
 from clipcast.settings import Settings
 from clipcast.transcoding.argv import output_fps
 from clipcast.transcoding.chunking import Chunk, plan_chunks
+from clipcast.transcoding.deps import TranscodeDeps
 from clipcast.transcoding.early import EarlyPublisher
 from clipcast.transcoding.encoder import EncodedRendition, encode
 from clipcast.transcoding.fanout import children_of_batch, encode_in_chunks
 from clipcast.transcoding.ladder import Rung, build_ladder
 from clipcast.transcoding.progress import ProgressPlan
-from clipcast.transcoding.publish import (
-    VideoGone,
-    publish_renditions,
-    published_resolutions,
-    upload_objects,
-)
+from clipcast.transcoding.publish import publish_renditions, upload_objects
 from clipcast.transcoding.tasks import Batch
+from clipcast.videos import transitions
 from clipcast.videos.chain import object_prefix, source_key
-from clipcast.videos.lifecycle import VideoState, check_transition
-from clipcast.videos.models import Video
+from clipcast.videos.lifecycle import VideoState
+from clipcast.videos.publishing import published_resolutions
+from clipcast.videos.transitions import VideoGone
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +54,7 @@ class Outcome:
 class _Run:
     """One run of the parent job: who runs it, on what, and how progress is shared out."""
 
-    adapters: Adapters
+    deps: TranscodeDeps
     job: Job
     worker: str
     work_dir: Path
@@ -86,45 +80,45 @@ def probe_limits(settings: Settings) -> ProbeLimits:
     )
 
 
-async def transcode_video(adapters: Adapters, job: Job, worker: str, work_dir: Path) -> Outcome:
+async def transcode_video(deps: TranscodeDeps, job: Job, worker: str, work_dir: Path) -> Outcome:
     """Run the whole pipeline for the job's video; returns its final state (never stuck)."""
     video_id = job.video_id
-    async with adapters.sessions() as session:
-        video = await session.get(Video, video_id)
-    if video is None:
+    found = await transitions.state_of(deps.sessions, video_id)
+    if found is None:
         return Outcome(VideoState.FAILED, "deleted")
-    if video.state in (VideoState.READY, VideoState.FAILED):
-        return Outcome(VideoState(video.state), video.failure_reason)
+    state, failure_reason = found
+    if state in (VideoState.READY, VideoState.FAILED):
+        return Outcome(state, failure_reason)
     await asyncio.to_thread(work_dir.mkdir, parents=True, exist_ok=True)
     try:
-        return await _pipeline(adapters, job, worker, work_dir)
+        return await _pipeline(deps, job, worker, work_dir)
     except MediaRejected as exc:
-        return await _give_up(adapters, job, exc.reason)
+        return await _give_up(deps, job, exc.reason)
     except FfmpegStalled:
-        stall = adapters.settings.ffmpeg_stall_seconds
+        stall = deps.settings.ffmpeg_stall_seconds
         reason = f"Processing stalled: ffmpeg made no progress for {stall:.0f} s."
-        return await _give_up(adapters, job, reason)
+        return await _give_up(deps, job, reason)
     except FfmpegFailed as exc:
-        return await _give_up(adapters, job, f"The video could not be converted: {exc.summary}")
+        return await _give_up(deps, job, f"The video could not be converted: {exc.summary}")
     except VideoGone:
-        await queue.drop_children(adapters.sessions, job.id, "the video was deleted")
-        await adapters.storage.delete_prefix(object_prefix(video_id))
+        await queue.drop_children(deps.sessions, job.id, "the video was deleted")
+        await deps.storage.delete_prefix(object_prefix(video_id))
         return Outcome(VideoState.FAILED, "deleted")
     finally:
         await asyncio.to_thread(shutil.rmtree, work_dir, ignore_errors=True)
 
 
-async def _give_up(adapters: Adapters, job: Job, reason: str) -> Outcome:
-    await queue.drop_children(adapters.sessions, job.id, "the video failed")
-    return await fail_video(adapters, job.video_id, reason)
+async def _give_up(deps: TranscodeDeps, job: Job, reason: str) -> Outcome:
+    await queue.drop_children(deps.sessions, job.id, "the video failed")
+    return await fail_video(deps, job.video_id, reason)
 
 
-async def _pipeline(adapters: Adapters, job: Job, worker: str, work_dir: Path) -> Outcome:
-    settings = adapters.settings
+async def _pipeline(deps: TranscodeDeps, job: Job, worker: str, work_dir: Path) -> Outcome:
+    settings = deps.settings
     source = work_dir / "source"
-    await adapters.storage.download_file(source_key(job.video_id), source)
+    await deps.storage.download_file(source_key(job.video_id), source)
     probe = await probe_file(source, probe_limits(settings), timeout=settings.probe_timeout_seconds)
-    await _record_probe(adapters, job.video_id, probe)
+    await _record_probe(deps, job.video_id, probe)
     ladder = build_ladder(
         width=probe.width,
         height=probe.height,
@@ -133,7 +127,7 @@ async def _pipeline(adapters: Adapters, job: Job, worker: str, work_dir: Path) -
         ladder=settings.ladder,
         fps=probe.fps or 30.0,
     )
-    done = await published_resolutions(adapters.sessions, job.video_id)
+    done = await published_resolutions(deps.sessions, job.video_id)
     chunks = plan_chunks(
         probe.duration,
         clip_seconds=settings.clip_seconds,
@@ -142,35 +136,35 @@ async def _pipeline(adapters: Adapters, job: Job, worker: str, work_dir: Path) -
     )
     # Long sources with pictures go in chunks, and so does a job whose earlier run started
     # that way (its children are in the queue).
-    if (chunks and probe.has_video) or await queue.children(adapters.sessions, job.id):
+    if (chunks and probe.has_video) or await queue.children(deps.sessions, job.id):
         batches = [b for b in (ladder.first, ladder.rest) if b]
         plan = ProgressPlan.for_batches([[r.width * r.height or 1 for r in b] for b in batches])
-        run = _Run(adapters, job, worker, work_dir, source, probe, chunks, plan)
+        run = _Run(deps, job, worker, work_dir, source, probe, chunks, plan)
         for number, batch in enumerate(batches):
             todo = [r for r in batch if r.resolution not in done]
             if todo:
                 await _make_batch(run, number, todo)
-            await _set_progress(adapters, job.video_id, plan.after(number))
+            await _set_progress(deps, job.video_id, plan.after(number))
     else:
         rungs = ladder.all
         plan = ProgressPlan.for_batches([[r.width * r.height or 1 for r in rungs]])
-        run = _Run(adapters, job, worker, work_dir, source, probe, chunks, plan)
+        run = _Run(deps, job, worker, work_dir, source, probe, chunks, plan)
         if any(r.resolution not in done for r in rungs):
-            progress = _progress_writer(adapters, job.video_id, lambda f: plan.during(0, f))
+            progress = _progress_writer(deps, job.video_id, lambda f: plan.during(0, f))
             await _encode_and_publish(run, 0, rungs, progress, early=ladder.first)
-        await _set_progress(adapters, job.video_id, plan.after(0))
-    return await _mark_ready(adapters, job.video_id)
+        await _set_progress(deps, job.video_id, plan.after(0))
+    return await _mark_ready(deps, job.video_id)
 
 
 async def _make_batch(run: _Run, number: int, rungs: list[Rung]) -> None:
     """Chunked when the source is long (or a previous run of this job started it chunked),
     else, or when the chunks fail to join, in one ffmpeg run here."""
     chunks = run.chunks
-    started = bool(await children_of_batch(run.adapters, run.job.id, number))
+    started = bool(await children_of_batch(run.deps, run.job.id, number))
     pictures = any(r.has_video for r in rungs)  # chunks cut pictures; audio is always whole
-    progress = _progress_writer(run.adapters, run.video_id, lambda f: run.plan.during(number, f))
+    progress = _progress_writer(run.deps, run.video_id, lambda f: run.plan.during(number, f))
     if ((chunks and pictures) or started) and await encode_in_chunks(
-        run.adapters,
+        run.deps,
         run.job,
         Batch(number, rungs, chunks, run.probe),
         worker=run.worker,
@@ -190,7 +184,7 @@ async def _encode_and_publish(
     early: Sequence[Rung] = (),
 ) -> None:
     """`rungs` in one ffmpeg run, published when it ends; `early` ones also while it runs."""
-    adapters, settings = run.adapters, run.adapters.settings
+    deps, settings = run.deps, run.deps.settings
     out_dir = run.work_dir / f"batch{number}"
 
     async def make_alone() -> list[EncodedRendition]:
@@ -205,7 +199,7 @@ async def _encode_and_publish(
         )
 
     publisher = EarlyPublisher(
-        adapters,
+        deps,
         run.video_id,
         early,
         out_dir,
@@ -233,16 +227,14 @@ async def _encode_and_publish(
     encoded = [enc for enc in encoded if enc.rung.resolution not in publisher.made_alone]
     for enc in encoded:
         stored = publisher.stored(enc.rung.resolution)
-        await upload_objects(
-            adapters.storage, run.video_id, enc, settings.clip_seconds, stored=stored
-        )
+        await upload_objects(deps.storage, run.video_id, enc, settings.clip_seconds, stored=stored)
     summaries = [enc.summary for enc in encoded]
-    await publish_renditions(adapters.sessions, adapters.storage, run.video_id, summaries, utcnow())
+    await publish_renditions(deps.sessions, deps.storage, run.video_id, summaries, utcnow())
     await asyncio.to_thread(shutil.rmtree, out_dir, ignore_errors=True)
 
 
 def _progress_writer(
-    adapters: Adapters, video_id: uuid.UUID, to_percent: Callable[[float], int]
+    deps: TranscodeDeps, video_id: uuid.UUID, to_percent: Callable[[float], int]
 ) -> Callable[[float], Awaitable[None]]:
     last = {"at": 0.0, "value": -1}
 
@@ -252,75 +244,37 @@ def _progress_writer(
         if value == last["value"] or time.monotonic() - last["at"] < 1.0:
             return
         last["at"], last["value"] = time.monotonic(), value
-        await _set_progress(adapters, video_id, value)
+        await _set_progress(deps, video_id, value)
 
     return write
 
 
-async def _set_progress(adapters: Adapters, video_id: uuid.UUID, value: int) -> None:
-    async with adapters.sessions() as session:
-        video = await session.get(Video, video_id)
-        if video is None:
-            raise VideoGone(str(video_id))
-        if video.state == VideoState.PROCESSING and value > video.progress:
-            video.progress = min(value, 99)
-            await session.commit()
+async def _set_progress(deps: TranscodeDeps, video_id: uuid.UUID, value: int) -> None:
+    await transitions.set_progress(deps.sessions, video_id, value)
 
 
-async def _record_probe(adapters: Adapters, video_id: uuid.UUID, probe: ProbeResult) -> None:
-    async with adapters.sessions() as session:
-        video = await session.get(Video, video_id)
-        if video is None:
-            raise VideoGone(str(video_id))
-        video.duration = probe.duration
-        video.width = probe.width or None
-        video.height = probe.height or None
-        video.has_audio = probe.has_audio
-        video.has_video = probe.has_video
-        await session.commit()
+async def _record_probe(deps: TranscodeDeps, video_id: uuid.UUID, probe: ProbeResult) -> None:
+    facts = transitions.SourceFacts(
+        duration=probe.duration,
+        width=probe.width,
+        height=probe.height,
+        has_audio=probe.has_audio,
+        has_video=probe.has_video,
+    )
+    await transitions.record_source(deps.sessions, video_id, facts)
 
 
-async def _mark_ready(adapters: Adapters, video_id: uuid.UUID) -> Outcome:
-    """`ready` and the `video.ready` event commit together, or neither does, exactly once.
-
-    A compare-and-set rather than read-then-write: of two runs of one job (one taken over from
-    a worker presumed dead, which was only slow), only one moves the video to ready.
-    """
-    now = utcnow()
-    async with adapters.sessions() as session:
-        moved = await session.execute(
-            update(Video)
-            .where(Video.id == video_id, Video.state == VideoState.PROCESSING)
-            .values(state=VideoState.READY, progress=100, playable=True, updated_at=now)
-        )
-        if moved.rowcount == 1:  # type: ignore[attr-defined]
-            add_event(session, "video.ready", {"video_id": str(video_id)}, now)
-            await session.commit()
-            return Outcome(VideoState.READY)
-        state = await session.scalar(select(Video.state).where(Video.id == video_id))
-    if state is None:
-        raise VideoGone(str(video_id))
-    if state != VideoState.READY:
-        check_transition(VideoState(state), VideoState.READY)  # raises: it failed meanwhile
+async def _mark_ready(deps: TranscodeDeps, video_id: uuid.UUID) -> Outcome:
+    await transitions.mark_ready(deps.sessions, video_id, utcnow())
     return Outcome(VideoState.READY)
 
 
-async def fail_video(adapters: Adapters, video_id: uuid.UUID, reason: str) -> Outcome:
+async def fail_video(deps: TranscodeDeps, video_id: uuid.UUID, reason: str) -> Outcome:
     """`failed` with a reason a person can read; nothing of the video stays published."""
     log.info("video %s failed: %s", video_id, reason)
-    now = utcnow()
-    async with adapters.sessions() as session:
-        video = await session.get(Video, video_id, with_for_update=True)
-        if video is None:
-            return Outcome(VideoState.FAILED, "deleted")
-        if video.state == VideoState.FAILED:
-            return Outcome(VideoState.FAILED, video.failure_reason)  # another run said why
-        check_transition(VideoState(video.state), VideoState.FAILED)
-        video.state = VideoState.FAILED
-        video.failure_reason = reason
-        video.playable = False
-        video.updated_at = now
-        add_event(session, "video.failed", {"video_id": str(video_id), "reason": reason}, now)
-        await session.commit()
-    await adapters.storage.delete_prefix(object_prefix(video_id))
-    return Outcome(VideoState.FAILED, reason)
+    standing = await transitions.mark_failed(deps.sessions, video_id, reason, utcnow())
+    if standing is None:
+        return Outcome(VideoState.FAILED, "deleted")
+    if standing == reason:
+        await deps.storage.delete_prefix(object_prefix(video_id))
+    return Outcome(VideoState.FAILED, standing)

@@ -11,12 +11,12 @@ import socket
 import time
 from datetime import timedelta
 
-from clipcast.bootstrap import Adapters
 from clipcast.core.clock import utcnow
-from clipcast.jobs import lease, queue
+from clipcast.jobs import queue
 from clipcast.jobs.models import Job
-from clipcast.ops import logs
+from clipcast.jobs.running import run_leased
 from clipcast.transcoding.children import run_child_job
+from clipcast.transcoding.deps import TranscodeDeps
 from clipcast.transcoding.service import fail_video, transcode_video
 from clipcast.uploads.service import expire_uploads, finish_if_complete, unfinished_complete_uploads
 
@@ -31,21 +31,21 @@ def worker_name() -> str:
 
 
 async def run_worker(
-    adapters: Adapters, *, stop: asyncio.Event | None = None, name: str | None = None
+    deps: TranscodeDeps, *, stop: asyncio.Event | None = None, name: str | None = None
 ) -> None:
     """Take transcode jobs until cancelled or `stop` is set; a job in hand is released on exit.
 
     `name` tells apart several workers in one process (tests); by default host and pid.
     """
-    name, settings = name or worker_name(), adapters.settings
+    name, settings = name or worker_name(), deps.settings
     stop = stop or asyncio.Event()
     next_housekeeping = 0.0
     while not stop.is_set():
         if time.monotonic() >= next_housekeeping:
-            await housekeeping(adapters)
+            await housekeeping(deps)
             next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
         job = await queue.claim(
-            adapters.sessions,
+            deps.sessions,
             kinds=queue.ALL_KINDS,
             worker=name,
             now=utcnow(),
@@ -55,62 +55,56 @@ async def run_worker(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), settings.worker_poll_seconds)
             continue
-        await run_job(adapters, job, name)
+        await run_job(deps, job, name)
 
 
-async def run_job(adapters: Adapters, job: Job, name: str) -> None:
+async def run_job(deps: TranscodeDeps, job: Job, name: str) -> None:
     """Process one leased job; on cancellation give it back so another worker takes it."""
     if job.kind != queue.JobKind.TRANSCODE:
-        await run_child_job(adapters, job, name)
+        await run_child_job(deps, job, name)
         return
-    log_token = logs.job_id.set(str(job.id))
-    started = time.monotonic()
-    outcome_label = "crashed"
-    try:
-        async with lease.held(adapters.sessions, job.id, name, adapters.settings.job_lease_seconds):
-            outcome_reason = await _transcode(adapters, job, name)
-            await _finish(adapters, job, outcome_reason)
-        outcome_label = "failed" if outcome_reason else "done"
-    except asyncio.CancelledError:
-        outcome_label = "released"
-        raise
-    except Exception:
-        # An unexpected error (storage or database away): leave the job leased; it is
-        # retried when the lease runs out, and failed for good after MAX_ATTEMPTS.
-        log.exception("transcode job %s for video %s crashed", job.id, job.video_id)
-    finally:
-        adapters.metrics.job_seconds.labels(kind=job.kind, outcome=outcome_label).observe(
-            time.monotonic() - started
-        )
-        logs.job_id.reset(log_token)
+
+    async def transcode() -> str | None:
+        reason = await _transcode(deps, job, name)
+        await _finish(deps, job, reason)
+        return reason
+
+    await run_leased(
+        transcode,
+        sessions=deps.sessions,
+        job=job,
+        worker=name,
+        lease_seconds=deps.settings.job_lease_seconds,
+        job_seconds=deps.job_seconds,
+    )
 
 
-async def _transcode(adapters: Adapters, job: Job, name: str) -> str | None:
+async def _transcode(deps: TranscodeDeps, job: Job, name: str) -> str | None:
     if job.attempts > MAX_ATTEMPTS:
         reason = "Processing failed repeatedly; giving up."
-        await queue.drop_children(adapters.sessions, job.id, reason)
-        await fail_video(adapters, job.video_id, reason)
+        await queue.drop_children(deps.sessions, job.id, reason)
+        await fail_video(deps, job.video_id, reason)
         return reason
-    work_dir = adapters.settings.work_dir / str(job.id)
-    return (await transcode_video(adapters, job, name, work_dir)).reason
+    work_dir = deps.settings.work_dir / str(job.id)
+    return (await transcode_video(deps, job, name, work_dir)).reason
 
 
-async def _finish(adapters: Adapters, job: Job, error: str | None) -> None:
-    async with adapters.sessions() as session:
+async def _finish(deps: TranscodeDeps, job: Job, error: str | None) -> None:
+    async with deps.sessions() as session:
         row = await session.get(Job, job.id)
         if row is not None:
             queue.finish(row, error)
             await session.commit()
 
 
-async def housekeeping(adapters: Adapters) -> None:
+async def housekeeping(deps: TranscodeDeps) -> None:
     """Expire abandoned uploads; hand on uploads a crash left complete but unfinished."""
-    settings = adapters.settings
-    await expire_uploads(sessions=adapters.sessions, upload_dir=settings.upload_dir, now=utcnow())
-    for upload_id in await unfinished_complete_uploads(sessions=adapters.sessions):
+    settings = deps.settings
+    await expire_uploads(sessions=deps.sessions, upload_dir=settings.upload_dir, now=utcnow())
+    for upload_id in await unfinished_complete_uploads(sessions=deps.sessions):
         await finish_if_complete(
-            sessions=adapters.sessions,
-            storage=adapters.storage,
+            sessions=deps.sessions,
+            storage=deps.storage,
             upload_dir=settings.upload_dir,
             upload_id=upload_id,
             now=utcnow(),

@@ -10,6 +10,9 @@ from pydantic import BaseModel, Field
 from clipcast.thumbnails.schemas import ThumbnailsOut
 from clipcast.videos.lifecycle import VideoState, Visibility
 
+MAX_TITLE = 200
+MAX_DESCRIPTION = 10_000
+
 
 class OwnerOut(BaseModel):
     id: uuid.UUID
@@ -57,8 +60,8 @@ class VideoPage(BaseModel):
 
 
 class VideoPatch(BaseModel):
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=10_000)
+    title: str | None = Field(default=None, min_length=1, max_length=MAX_TITLE)
+    description: str | None = Field(default=None, max_length=MAX_DESCRIPTION)
     visibility: Visibility | None = None
     tags: list[str] | None = Field(default=None, max_length=100)
 

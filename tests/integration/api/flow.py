@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from clipcast.bootstrap import Adapters
+from clipcast.bootstrap import Adapters, transcode_deps
 from clipcast.core.clock import utcnow
 from clipcast.jobs import queue
 from clipcast.transcoding.worker import run_job
@@ -24,7 +24,7 @@ async def run_pending_jobs(adapters: Adapters) -> int:
         now=utcnow(),
         lease=timedelta(seconds=60),
     ):
-        await run_job(adapters, job, "test")
+        await run_job(transcode_deps(adapters), job, "test")
         ran += 1
     return ran
 

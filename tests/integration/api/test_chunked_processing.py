@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
-from clipcast.bootstrap import Adapters
+from clipcast.bootstrap import Adapters, transcode_deps
 from clipcast.core.clock import utcnow
 from clipcast.jobs import queue
 from clipcast.jobs.models import Job
@@ -228,7 +228,9 @@ async def test_two_workers_share_the_chunks_of_one_video_and_it_is_ready_once(
     whole_encodes: list[list[str]],
 ) -> None:
     video_id = await _upload(client, alice, long_source)
-    await _run_until_done(chunked, [run_worker(chunked, name=name) for name in ("w1", "w2")])
+    await _run_until_done(
+        chunked, [run_worker(transcode_deps(chunked), name=name) for name in ("w1", "w2")]
+    )
     assert whole_encodes == []
 
     assert (await _video(chunked, video_id)).state == "ready"
@@ -267,7 +269,7 @@ async def test_a_worker_killed_mid_chunk_is_replaced_and_the_video_is_ready_once
         return await run  # ...and is killed with the worker, long before it ends
 
     monkeypatch.setattr(children, "encode", encode_then_die)
-    doomed = asyncio.ensure_future(run_worker(chunked, name="doomed"))
+    doomed = asyncio.ensure_future(run_worker(transcode_deps(chunked), name="doomed"))
     await asyncio.wait_for(encoding.wait(), 60)
     doomed.cancel()
     await asyncio.gather(doomed, return_exceptions=True)
