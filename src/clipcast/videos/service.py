@@ -16,8 +16,9 @@ from clipcast.outbox.repository import add_event
 from clipcast.thumbnails.schemas import ThumbnailsOut
 from clipcast.thumbnails.urls import thumbnail_urls
 from clipcast.videos import repository as repo
+from clipcast.videos.access import visible_video
 from clipcast.videos.chain import object_prefix, source_key
-from clipcast.videos.lifecycle import VideoState, Visibility, can_watch
+from clipcast.videos.lifecycle import VideoState, Visibility
 from clipcast.videos.models import Rendition, Video
 from clipcast.videos.schemas import (
     ClipChainOut,
@@ -75,18 +76,6 @@ def media_root_for(
     return media_root(base_url, video_id, token), now + timedelta(seconds=token_ttl)
 
 
-def _visible(video: Video | None, viewer: Viewer) -> Video:
-    """The video if the viewer may see it; otherwise NotFound, so private ids are not revealed."""
-    if video is None or not can_watch(
-        visibility=Visibility(video.visibility),
-        owner_id=video.owner_id,
-        viewer_id=viewer.user_id,
-        has_token=False,
-    ):
-        raise NotFound("No such video.", code="video_not_found")
-    return video
-
-
 def _to_out(video: Video, owner: str, renditions: list[Rendition], viewer: Viewer) -> VideoOut:
     hls, expires = None, None
     if video.playable and renditions:
@@ -139,7 +128,7 @@ async def get_video(
     *, sessions: async_sessionmaker[AsyncSession], video_id: uuid.UUID, viewer: Viewer
 ) -> VideoOut:
     async with sessions() as session:
-        video = _visible(await session.get(Video, video_id), viewer)
+        video = await visible_video(session, video_id, viewer.user_id)
         return (await _outs(session, [video], viewer))[0]
 
 
@@ -234,7 +223,7 @@ async def clip_chain(
     if start < 0 or not 1 <= limit <= 100:
         raise InvalidInput("start is ≥ 0 and limit is 1–100.", code="bad_range")
     async with sessions() as session:
-        video = _visible(await session.get(Video, video_id), viewer)
+        video = await visible_video(session, video_id, viewer.user_id)
         clips, total = await repo.clips_page(session, video_id, resolution, start, limit)
     if total == 0:
         raise NotFound(f"No clips at resolution {resolution}.", code="rendition_not_found")
