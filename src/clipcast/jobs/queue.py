@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import ColumnElement, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from clipcast.core.ids import new_id
@@ -60,7 +60,7 @@ def enqueue(
     return job_id
 
 
-def _claimable(now: datetime) -> object:
+def _claimable(now: datetime) -> ColumnElement[bool]:
     # A running job whose lease ran out belongs to a worker that died: take it over.
     return or_(
         Job.state == JobState.QUEUED,
@@ -82,7 +82,7 @@ async def claim(
     Parts of a video already under way come before new videos, so a started video finishes
     (and becomes playable) sooner; `parent_id` limits the choice to one parent's children.
     """
-    query = select(Job.id).where(Job.kind.in_(kinds), _claimable(now))  # type: ignore[arg-type]
+    query = select(Job.id).where(Job.kind.in_(kinds), _claimable(now))
     if parent_id is not None:
         query = query.where(Job.parent_id == parent_id)
     async with sessions() as session:
@@ -95,7 +95,7 @@ async def claim(
             return None
         result = await session.execute(
             update(Job)
-            .where(Job.id == candidate, _claimable(now))  # type: ignore[arg-type]
+            .where(Job.id == candidate, _claimable(now))
             .values(
                 state=JobState.RUNNING,
                 lease_until=now + lease,

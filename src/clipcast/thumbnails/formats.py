@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from clipcast.core.sniffing import looks_like_text
+
 MAX_POSTER_BYTES = 10 * 1024 * 1024
 # An 8K frame. Checked on the size the header declares, before a single pixel is decoded: a
 # PNG of a few KB can declare 50000×50000 (7.5 GB of RGB once decoded).
@@ -67,18 +69,7 @@ def _describe(head: bytes) -> str:
             return what
     if head[4:8] == b"ftyp":
         return "a video or HEIF/AVIF image"
-    return "text" if _looks_like_text(head) else "not an image we know"
-
-
-def _looks_like_text(head: bytes) -> bool:
-    # The sample may end inside a multi-byte character: drop up to 3 bytes before giving up.
-    for cut in range(4):
-        try:
-            text = head[: len(head) - cut].decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-        return all(ch.isprintable() or ch in "\t\n\r\f" for ch in text)
-    return False
+    return "text" if looks_like_text(head) else "not an image we know"
 
 
 def check_declared_size(width: int, height: int) -> None:

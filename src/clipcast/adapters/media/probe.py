@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from clipcast.core.sniffing import looks_like_text
+
 log = logging.getLogger(__name__)
 
 # Enough for every magic we check (an MPEG-TS sync byte at 376) and for the text heuristic.
@@ -161,18 +163,7 @@ def _describe(head: bytes) -> str:
             return what
     if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
         return "a WAV audio file"
-    return "text" if _looks_like_text(head) else "an unknown format"
-
-
-def _looks_like_text(head: bytes) -> bool:
-    # The sample may end inside a multi-byte character, so drop a few bytes before giving up.
-    for cut in range(4):
-        try:
-            text = head[: len(head) - cut].decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-        return all(ch.isprintable() or ch in "\t\n\r\f" for ch in text)
-    return False
+    return "text" if looks_like_text(head) else "an unknown format"
 
 
 def check_size(size: int, max_bytes: int) -> None:
