@@ -49,3 +49,14 @@ class TooLarge(ClipcastError):
 class Gone(ClipcastError):
     status = 410
     code = "gone"
+
+
+class TooManyRequests(ClipcastError):
+    """The caller is over a rate limit; `retry_after` (seconds) goes out as Retry-After."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after

@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from clipcast.core.errors import ClipcastError
+from clipcast.core.errors import ClipcastError, TooManyRequests
 
 
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
@@ -20,6 +20,8 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = (
             {"Tus-Resumable": "1.0.0"} if _request.url.path.startswith("/api/v1/uploads") else None
         )
+        if isinstance(exc, TooManyRequests):
+            headers = {**(headers or {}), "Retry-After": str(exc.retry_after)}
         return JSONResponse(
             error_body(exc.code, exc.message), status_code=exc.status, headers=headers
         )
