@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from enum import StrEnum
 from pathlib import Path
 
@@ -29,6 +30,9 @@ class Settings(BaseSettings):
     secret_key: str = ""  # empty: generated once and kept in data_dir/secret.key
     public_url: str = ""  # empty: links are relative to the host the caller used
     cookie_secure: bool = False  # set true behind HTTPS
+    # This process's name where other processes must find it (the API process holding a tus
+    # upload); empty: host name and data dir.
+    node: str = ""
 
     storage_backend: StorageBackend = StorageBackend.LOCAL
     s3_endpoint_url: str = ""
@@ -82,6 +86,9 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'clipcast.db').resolve()}"
+
+    def resolved_node(self) -> str:
+        return self.node or f"{socket.gethostname()}:{self.data_dir.resolve()}"
 
     def resolved_search_dir(self) -> Path:
         return self.search_dir if self.search_dir is not None else self.data_dir / "search"

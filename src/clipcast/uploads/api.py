@@ -26,7 +26,7 @@ def _state_headers(upload: Upload) -> dict[str, str]:
     headers = {
         "Upload-Offset": str(upload.offset),
         "Upload-Length": str(upload.length),
-        "Upload-Metadata": tus.encode_metadata(upload.meta),
+        "Upload-Metadata": tus.encode_metadata(service.client_meta(upload)),
     }
     if upload.completed_at is None:
         headers["Upload-Expires"] = format_datetime(upload.expires_at, usegmt=True)
@@ -61,6 +61,7 @@ async def create(request: Request, adapters: AdaptersDep, user: CurrentUser) -> 
         max_bytes=settings.max_upload_bytes,
         expiry=timedelta(seconds=settings.upload_expiry_seconds),
         now=utcnow(),
+        node=settings.resolved_node(),
     )
     location = str(request.url_for("upload_head", upload_id=upload.id))
     if settings.public_url:
@@ -111,6 +112,7 @@ async def patch(
         sessions=adapters.sessions,
         upload=upload,
         upload_dir=adapters.settings.upload_dir,
+        node=adapters.settings.resolved_node(),
         offset=offset,
         declared_length=int(declared) if declared and declared.isdigit() else None,
         body=_body(request),
@@ -130,6 +132,9 @@ async def terminate(
     upload = await service.get_upload(
         sessions=adapters.sessions, upload_id=upload_id, owner_id=user.id, now=utcnow()
     )
+    if upload.completed_at is None:  # its partial file must go with it, not be left behind
+        settings = adapters.settings
+        service.check_held_here(upload, settings.upload_dir, settings.resolved_node())
     await service.terminate(
         sessions=adapters.sessions, upload_dir=adapters.settings.upload_dir, upload=upload
     )

@@ -8,9 +8,10 @@ import fcntl
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -29,6 +30,25 @@ from clipcast.videos.tags import split_tags
 class Locked(ClipcastError):
     status = 423
     code = "upload_locked"
+
+
+class HeldElsewhere(ClipcastError):
+    """Uploads are staged on the disk of the API process that created them."""
+
+    status = 409
+    code = "upload_on_other_node"
+
+
+class DataLost(ClipcastError):
+    status = 410
+    code = "upload_data_lost"
+
+
+# A process that dies mid-PATCH loses at most this much of what it had written to disk.
+CHECKPOINT_BYTES = 4 * 1024 * 1024
+# Where Upload.meta notes the holding API process: a tus key cannot hold ':', so no client
+# can set or overwrite it.
+NODE_KEY = "clipcast:node"
 
 
 def part_path(upload_dir: Path, upload_id: uuid.UUID) -> Path:
@@ -60,8 +80,10 @@ async def create_upload(
     max_bytes: int,
     expiry: timedelta,
     now: datetime,
+    node: str,
 ) -> Upload:
-    """A video row in `uploading` and its upload, sharing one id."""
+    """A video row in `uploading` and its upload, sharing one id; `node` (this process) holds
+    the bytes until the last one."""
     if length > max_bytes:
         raise TooLarge(f"The file is larger than the limit of {max_bytes} bytes.")
     if length == 0:
@@ -74,7 +96,7 @@ async def create_upload(
         owner_id=owner_id,
         length=length,
         offset=0,
-        meta=meta,
+        meta={**meta, NODE_KEY: node},
         created_at=now,
         expires_at=now + expiry,
     )
@@ -115,10 +137,42 @@ async def get_upload(
     return upload
 
 
+def holder(upload: Upload) -> str | None:
+    """The API process whose disk holds this upload's bytes (None: made before it was noted)."""
+    node = upload.meta.get(NODE_KEY)
+    return node if isinstance(node, str) else None
+
+
+def client_meta(upload: Upload) -> dict[str, str]:
+    """The tus metadata the client sent, without what the server noted beside it."""
+    return {k: v for k, v in upload.meta.items() if k != NODE_KEY}
+
+
+def check_held_here(upload: Upload, upload_dir: Path, node: str) -> None:
+    """Refuse, with the holder's name, a request for bytes another API process holds."""
+    if part_path(upload_dir, upload.id).exists() or holder(upload) == node:
+        return
+    raise _elsewhere(upload, node)
+
+
+def _elsewhere(upload: Upload, node: str) -> ClipcastError:
+    held_by = holder(upload)
+    if held_by == node:
+        return DataLost("This upload's partial file is gone from this server; upload it again.")
+    where = f"API process {held_by!r}" if held_by else "another API process"
+    return HeldElsewhere(
+        f"This upload is held by {where}, not by this one ({node!r}): every request of an "
+        "upload must reach the process that created it (sticky routing)."
+    )
+
+
 @contextlib.contextmanager
-def _exclusive(path: Path) -> Iterator[int]:
+def _exclusive(upload: Upload, upload_dir: Path, node: str) -> Iterator[int]:
     """One writer per upload, across processes sharing the upload dir."""
-    fd = os.open(path, os.O_WRONLY)
+    try:
+        fd = os.open(part_path(upload_dir, upload.id), os.O_WRONLY)
+    except FileNotFoundError:
+        raise _elsewhere(upload, node) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -134,37 +188,63 @@ async def append(
     sessions: async_sessionmaker[AsyncSession],
     upload: Upload,
     upload_dir: Path,
+    node: str,
     offset: int,
     declared_length: int | None,
     body: AsyncIterator[bytes],
+    checkpoint_bytes: int = CHECKPOINT_BYTES,
 ) -> int:
     """Write the body at `offset`; returns the new offset.
 
-    A wrong offset or a body past the upload's length changes nothing.
+    The offset is saved every `checkpoint_bytes` as well as at the end, so a process that dies
+    mid-body loses at most that much. A wrong offset or a body past the upload's length
+    changes nothing.
     """
     if upload.completed_at is not None or offset != upload.offset:
         raise Conflict(f"Upload-Offset is {upload.offset}, not {offset}.", code="offset_mismatch")
     room = upload.length - offset
     if declared_length is not None and declared_length > room:
         raise TooLarge(f"The body is past Upload-Length: only {room} more bytes fit.")
-    with _exclusive(part_path(upload_dir, upload.id)) as fd:
+    with _exclusive(upload, upload_dir, node) as fd:
         # Bytes past the recorded offset are from a request that died before it was counted.
         await asyncio.to_thread(os.ftruncate, fd, offset)
-        written = await _write_body(fd, offset, room, body)
-        await asyncio.to_thread(os.fsync, fd)
-    return await _record_offset(sessions, upload.id, offset, offset + written)
+        target = _Target(sessions, upload.id, fd, offset, upload.length)
+        return await _write_body(target, body, checkpoint_bytes)
 
 
-async def _write_body(fd: int, offset: int, room: int, body: AsyncIterator[bytes]) -> int:
+@dataclass(frozen=True)
+class _Target:
+    sessions: async_sessionmaker[AsyncSession]
+    upload_id: uuid.UUID
+    fd: int
+    start: int  # the offset this request began at
+    length: int  # the upload's Upload-Length
+
+
+async def _write_body(target: _Target, body: AsyncIterator[bytes], every: int) -> int:
     """Bytes that arrived before a dropped connection are kept: the body simply ends (tus)."""
-    written = 0
+    end = saved = target.start
     async for chunk in body:
-        if written + len(chunk) > room:
-            await asyncio.to_thread(os.ftruncate, fd, offset)
-            raise TooLarge(f"The body is past Upload-Length: only {room} more bytes fit.")
-        await asyncio.to_thread(os.pwrite, fd, chunk, offset + written)
-        written += len(chunk)
-    return written
+        if end + len(chunk) > target.length:
+            await _refuse(target, saved)
+        await asyncio.to_thread(os.pwrite, target.fd, chunk, end)
+        end += len(chunk)
+        if end - saved >= every:
+            saved = await _save(target, saved, end)
+    return await _save(target, saved, end)
+
+
+async def _save(target: _Target, old: int, new: int) -> int:
+    await asyncio.to_thread(os.fsync, target.fd)  # the row never counts bytes not yet on disk
+    return await _record_offset(target.sessions, target.upload_id, old, new)
+
+
+async def _refuse(target: _Target, saved: int) -> NoReturn:
+    """A body past Upload-Length changes nothing: saved checkpoints are undone, row first."""
+    await _record_offset(target.sessions, target.upload_id, saved, target.start)
+    await asyncio.to_thread(os.ftruncate, target.fd, target.start)
+    room = target.length - target.start
+    raise TooLarge(f"The body is past Upload-Length: only {room} more bytes fit.")
 
 
 async def _record_offset(
@@ -196,6 +276,8 @@ async def finish_if_complete(
     if upload is None or upload.offset != upload.length or upload.completed_at is not None:
         return False
     path = part_path(upload_dir, upload_id)
+    if not path.exists():
+        return False  # another process holds the bytes (a HEAD there, or its worker, finishes)
     await storage.put_file(source_key(upload_id), path, "application/octet-stream")
     async with sessions() as session:
         upload = await session.get(Upload, upload_id, with_for_update=True)

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import socket
+import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import select
 
-from clipcast.bootstrap import Adapters
+from clipcast.bootstrap import Adapters, build_adapters
 from clipcast.core.clock import utcnow
 from clipcast.jobs.models import Job
+from clipcast.settings import Settings
 from clipcast.uploads.models import Upload
-from clipcast.uploads.service import expire_uploads, part_path
+from clipcast.uploads.service import CHECKPOINT_BYTES, NODE_KEY, append, expire_uploads, part_path
 from clipcast.videos.chain import source_key
+from clipcast.web.app import create_app
 from tests.integration.api import tus_helpers as tus
 from tests.integration.api.test_accounts import register, token_for
+
+MIB = 1024 * 1024
 
 
 @pytest.fixture
@@ -238,3 +247,149 @@ async def test_zero_byte_file_is_refused_at_creation(client: httpx.AsyncClient, 
     response = await tus.create(client, token, 0)
     assert response.status_code == 422
     assert response.json()["error"]["message"] == "The file is empty."
+
+
+@pytest.fixture
+async def second_api(settings: Settings, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """A second API process of the same site: same database, a data dir of its own."""
+    other = settings.model_copy(update={"data_dir": tmp_path / "second", "node": "api-2"})
+    built = build_adapters(other)
+    app = create_app(adapters=built, run_workers=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield http
+    await built.close()
+
+
+async def test_another_api_process_refuses_with_409_naming_the_holder(
+    client: httpx.AsyncClient, second_api: httpx.AsyncClient, token: str, adapters: Adapters
+) -> None:
+    location = (await tus.create(client, token, 20)).headers["location"]
+    await tus.patch(client, token, location, 0, b"a" * 10)
+    holder = adapters.settings.resolved_node()
+
+    elsewhere = await tus.patch(second_api, token, location, 10, b"b" * 10)
+    assert elsewhere.status_code == 409
+    assert elsewhere.json()["error"]["code"] == "upload_on_other_node"
+    assert holder in elsewhere.json()["error"]["message"]
+    assert "api-2" in elsewhere.json()["error"]["message"]
+    head = await tus.head(second_api, token, location)
+    assert (head.status_code, head.headers["upload-offset"]) == (200, "10")
+    deleted = await second_api.delete(
+        location, headers={**tus.TUS, "Authorization": f"Bearer {token}"}
+    )
+    assert deleted.status_code == 409
+    assert deleted.json()["error"]["code"] == "upload_on_other_node"
+
+    done = await tus.patch(client, token, location, 10, b"b" * 10)
+    assert done.status_code == 204
+    video_id = uuid.UUID(location.rsplit("/", 1)[-1])
+    assert await adapters.storage.get_bytes(source_key(video_id)) == b"a" * 10 + b"b" * 10
+
+
+async def test_default_node_is_host_and_data_dir_and_is_not_echoed_as_metadata(
+    client: httpx.AsyncClient, token: str, adapters: Adapters
+) -> None:
+    node = adapters.settings.resolved_node()
+    assert node == f"{socket.gethostname()}:{adapters.settings.data_dir.resolve()}"
+    location = (await tus.create(client, token, 10, title="Mine")).headers["location"]
+    async with adapters.sessions() as session:
+        row = await session.get(Upload, uuid.UUID(location.rsplit("/", 1)[-1]))
+    assert row is not None and row.meta[NODE_KEY] == node
+    echoed = (await tus.head(client, token, location)).headers["upload-metadata"]
+    assert "Mine" in [base64.b64decode(p.split(" ")[1]).decode() for p in echoed.split(",")]
+    assert NODE_KEY not in echoed
+
+
+async def test_complete_upload_held_elsewhere_is_left_to_its_holder(
+    client: httpx.AsyncClient, second_api: httpx.AsyncClient, token: str, adapters: Adapters
+) -> None:
+    """All bytes in, then a crash before the hand-over: only the holder can finish it."""
+    location = (await tus.create(client, token, 10)).headers["location"]
+    video_id = uuid.UUID(location.rsplit("/", 1)[-1])
+    part_path(adapters.settings.upload_dir, video_id).write_bytes(b"c" * 10)
+    async with adapters.sessions() as session:
+        row = await session.get(Upload, video_id)
+        assert row is not None
+        row.offset = 10
+        await session.commit()
+
+    assert (await tus.head(second_api, token, location)).status_code == 200
+    assert await _state(client, token, video_id) == "uploading"
+    assert (await tus.head(client, token, location)).status_code == 200
+    assert await _state(client, token, video_id) == "processing"
+
+
+async def _state(client: httpx.AsyncClient, token: str, video_id: uuid.UUID) -> str:
+    video = await client.get(
+        f"/api/v1/videos/{video_id}", headers={"Authorization": f"Bearer {token}"}
+    )
+    state: str = video.json()["state"]
+    return state
+
+
+async def _parked_body(data: bytes, chunk: int, parked: asyncio.Event) -> AsyncIterator[bytes]:
+    """Sends `data`, then waits forever, as a client whose connection hangs mid-body."""
+    for start in range(0, len(data), chunk):
+        yield data[start : start + chunk]
+    parked.set()
+    await asyncio.Event().wait()
+
+
+async def test_offset_is_saved_while_the_body_arrives_and_a_killed_patch_resumes(
+    client: httpx.AsyncClient, token: str, adapters: Adapters
+) -> None:
+    data = bytes(range(256)) * (6 * MIB // 256)
+    location = (await tus.create(client, token, len(data))).headers["location"]
+    video_id = uuid.UUID(location.rsplit("/", 1)[-1])
+    async with adapters.sessions() as session:
+        upload = await session.get(Upload, video_id)
+    assert upload is not None
+    parked = asyncio.Event()
+    writing = asyncio.create_task(
+        append(
+            sessions=adapters.sessions,
+            upload=upload,
+            upload_dir=adapters.settings.upload_dir,
+            node=adapters.settings.resolved_node(),
+            offset=0,
+            declared_length=None,
+            body=_parked_body(data[: 5 * MIB], MIB, parked),
+        )
+    )
+    await parked.wait()
+    writing.cancel()  # the process dies with the request in hand
+    with pytest.raises(asyncio.CancelledError):
+        await writing
+
+    saved = int((await tus.head(client, token, location)).headers["upload-offset"])
+    assert saved == CHECKPOINT_BYTES
+    on_disk = part_path(adapters.settings.upload_dir, video_id).read_bytes()
+    assert len(on_disk) >= saved
+    assert on_disk[:saved] == data[:saved]
+    rest = await tus.patch(client, token, location, saved, data[saved:])
+    assert rest.status_code == 204
+    assert await adapters.storage.get_bytes(source_key(video_id)) == data
+
+
+async def test_body_past_length_after_a_checkpoint_still_changes_nothing(
+    client: httpx.AsyncClient, token: str, adapters: Adapters
+) -> None:
+    location = (await tus.create(client, token, 5 * MIB - 1)).headers["location"]
+    video_id = uuid.UUID(location.rsplit("/", 1)[-1])
+
+    async def megabytes() -> AsyncIterator[bytes]:
+        for _ in range(5):
+            yield b"m" * MIB
+
+    headers = {
+        **tus.TUS,
+        "Authorization": f"Bearer {token}",
+        "Upload-Offset": "0",
+        "Content-Type": "application/offset+octet-stream",
+    }
+    response = await client.patch(location, headers=headers, content=megabytes())
+    assert response.status_code == 413
+    assert (await tus.head(client, token, location)).headers["upload-offset"] == "0"
+    assert part_path(adapters.settings.upload_dir, video_id).stat().st_size == 0
