@@ -39,9 +39,8 @@ import imageio_ffmpeg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.e2e.server import running_server
-
 from clipcast import client
+from clipcast.devserver import running_server
 from clipcast.transcoding.argv import build_argv
 from clipcast.transcoding.ladder import Ladder, Rung, build_ladder
 

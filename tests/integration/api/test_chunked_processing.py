@@ -25,8 +25,8 @@ from clipcast.transcoding import children, service
 from clipcast.transcoding.worker import run_worker
 from clipcast.videos.models import Clip, Video
 from tests.integration.api import tus_helpers as tus
-from tests.integration.api.conftest import auth
 from tests.integration.api.flow import run_pending_jobs
+from tests.integration.conftest import auth
 from tests.integration.media.reading import (
     decode_time,
     keyframes,

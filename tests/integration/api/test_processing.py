@@ -13,8 +13,8 @@ import pytest
 
 from clipcast.bootstrap import Adapters
 from clipcast.transcoding import early, encoder
-from tests.integration.api.conftest import auth
 from tests.integration.api.flow import upload_and_process
+from tests.integration.conftest import auth
 from tests.media import make_video
 
 pytestmark = pytest.mark.slow

@@ -14,7 +14,7 @@ from clipcast.core.ids import new_id
 from clipcast.search.handlers import handle as search_handle
 from clipcast.videos.models import Video
 from tests.integration.api import tus_helpers as tus
-from tests.integration.api.conftest import auth
+from tests.integration.conftest import auth
 
 
 async def test_tags_from_metadata_then_edited(client: httpx.AsyncClient, alice: str) -> None:

@@ -14,8 +14,8 @@ from clipcast.bootstrap import Adapters
 from clipcast.outbox.models import OutboxEvent
 from clipcast.search.handlers import handle as search_handle
 from clipcast.thumbnails.handlers import handle_video_ready
-from tests.integration.api.conftest import auth
 from tests.integration.api.flow import upload_and_process
+from tests.integration.conftest import auth
 
 pytestmark = pytest.mark.slow
 

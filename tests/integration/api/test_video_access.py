@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from clipcast.bootstrap import Adapters
-from tests.integration.api.conftest import auth
 from tests.integration.api.flow import upload_and_process
+from tests.integration.conftest import auth
 
 pytestmark = pytest.mark.slow
 

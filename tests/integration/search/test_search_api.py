@@ -20,8 +20,8 @@ from clipcast.search import handlers
 from clipcast.settings import Settings
 from clipcast.videos.lifecycle import VideoState, Visibility
 from clipcast.videos.models import Video
-from tests.integration.api.conftest import auth
 from tests.integration.api.test_accounts import register, token_for
+from tests.integration.conftest import auth
 
 
 @pytest.fixture(params=[0, 2], ids=["in-process", "readers"])

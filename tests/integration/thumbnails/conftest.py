@@ -18,6 +18,7 @@ from clipcast.web.app import create_app
 from tests.integration.api import tus_helpers as tus
 from tests.integration.api.flow import upload_and_process
 from tests.integration.api.test_accounts import register, token_for
+from tests.integration.conftest import auth
 from tests.media import make_video
 
 BLACK_UNTIL = 2.5  # seconds of black at the start: clips 0 and 1 start black
@@ -95,22 +96,6 @@ async def _publish(settings: Settings, source: Path) -> tuple[str, str]:
     finally:
         await adapters.close()
     return video_id, token
-
-
-@pytest.fixture
-async def alice(client: httpx.AsyncClient) -> str:
-    await register(client, "alice", "alice's password")
-    return await token_for(client, "alice", "alice's password")
-
-
-@pytest.fixture
-async def bob(client: httpx.AsyncClient) -> str:
-    await register(client, "bob", "bob's password")
-    return await token_for(client, "bob", "bob's password")
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def video_in_processing(
