@@ -14,6 +14,7 @@ from clipcast import __version__
 from clipcast.accounts.api import router as auth_router
 from clipcast.bootstrap import Adapters, build_adapters
 from clipcast.cdn.api import router as cdn_router
+from clipcast.comments.api import router as comments_router
 from clipcast.ops.api import install_request_middleware
 from clipcast.ops.api import router as ops_router
 from clipcast.runtime import Role, expand, run_roles
@@ -67,6 +68,7 @@ def create_app(
     app.include_router(auth_router)
     app.include_router(uploads_router)
     app.include_router(videos_router)
+    app.include_router(comments_router)
     app.include_router(thumbnails_router)
     app.include_router(search_router)
     app.include_router(cdn_router)
