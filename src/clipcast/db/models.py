@@ -6,7 +6,6 @@ from clipcast.accounts.models import AccessToken, User
 from clipcast.comments.models import Comment
 from clipcast.db.base import Base
 from clipcast.events.models import BusBinding, BusDelivery, BusEvent, ProcessedEvent
-from clipcast.groups.models import Group, GroupMember, VideoGroup
 from clipcast.jobs.models import Job
 from clipcast.outbox.models import OutboxEvent
 from clipcast.uploads.models import Upload
@@ -21,8 +20,6 @@ __all__ = [
     "BusEvent",
     "Clip",
     "Comment",
-    "Group",
-    "GroupMember",
     "Job",
     "OutboxEvent",
     "ProcessedEvent",
@@ -30,6 +27,5 @@ __all__ = [
     "Upload",
     "User",
     "Video",
-    "VideoGroup",
     "metadata",
 ]
