@@ -58,8 +58,17 @@ async def publish_all(bus: Bus, events: list[Event]) -> None:
         await bus.publish(e)
 
 
-async def test_check_passes_when_the_backend_is_up(make_bus: MakeBus) -> None:
-    await make_bus().check()
+async def test_check_passes_and_the_bus_carries_events_when_the_backend_is_up(
+    make_bus: MakeBus,
+) -> None:
+    bus = make_bus()
+    await bus.check()
+    inbox = Inbox()
+    await subscribe(bus, "thumbnails", inbox)
+    sent = event(video_id="checked")
+    await bus.publish(sent)
+    await eventually(lambda: len(inbox.events) == 1)
+    assert inbox.ids == [sent.id]
 
 
 async def test_a_published_event_reaches_the_group_once(make_bus: MakeBus) -> None:

@@ -287,6 +287,8 @@ async def test_a_5_mib_object_round_trips(storage: ObjectStorage, tmp_path: Path
     assert info.size == len(data)
 
 
-async def test_check_passes_on_a_reachable_backend(storage: ObjectStorage) -> None:
+async def test_check_twice_leaves_a_reachable_backend_usable(storage: ObjectStorage) -> None:
     await storage.check()
-    await storage.check()
+    await storage.check()  # idempotent: S3 creates its bucket the first time only
+    await storage.put_bytes("checked/one", b"after the check", "text/plain")
+    assert await storage.get_bytes("checked/one") == b"after the check"

@@ -52,8 +52,10 @@ def test_declared_sizes_over_the_caps_are_refused(width: int, height: int) -> No
         check_declared_size(width, height)
 
 
-def test_an_8k_picture_is_allowed() -> None:
-    check_declared_size(7680, 4320)
+def test_an_8k_picture_is_allowed_and_one_pixel_more_is_not() -> None:
+    assert check_declared_size(7680, 4320) is None
+    with pytest.raises(ImageRejected):
+        check_declared_size(7680, 4321)
 
 
 def test_byte_cap() -> None:
