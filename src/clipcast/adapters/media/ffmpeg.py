@@ -164,7 +164,8 @@ async def run_ffmpeg(
         stderr=asyncio.subprocess.PIPE,
         # Its own process group: a Ctrl-C meant for the worker reaches the worker, which then
         # stops or releases its jobs, rather than killing every ffmpeg under it at once.
-        process_group=0,
+        # (A new session makes one; uvloop, which `serve` runs on, refuses `process_group`.)
+        start_new_session=True,
     )
     if on_start is not None:
         on_start(RunningFfmpeg(proc))
