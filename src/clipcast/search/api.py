@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from clipcast.adapters.search.base import SortOrder
-from clipcast.bootstrap import Adapters
 from clipcast.core.clock import utcnow
 from clipcast.search import service
 from clipcast.search.query import DateWindow, SearchParams
 from clipcast.search.schemas import SearchPageOut, SuggestOut
+from clipcast.videos.service import Viewer
 from clipcast.web.deps import AdaptersDep, OptionalUser, viewer_for
 
 router = APIRouter(prefix="/api/v1/search", tags=["search"])
@@ -61,14 +61,17 @@ async def search(
     # on the way out would only cost time.
     viewer_id = user.id if user else None
     body = await service.search_json(
-        adapters.search, params, viewer_id, utcnow(), media_links(request, adapters)
+        adapters.search,
+        params,
+        viewer_id,
+        utcnow(),
+        media_links(viewer_for(request, adapters, None)),
     )
     return Response(content=body, media_type="application/json")
 
 
-def media_links(request: Request, adapters: Adapters) -> service.MediaLinks:
+def media_links(viewer: Viewer) -> service.MediaLinks:
     """What results need to link their thumbnails, as `GET /api/v1/videos/{id}` links them."""
-    viewer = viewer_for(request, adapters, None)
     return service.MediaLinks(viewer.base_url, viewer.secret, viewer.token_ttl)
 
 
