@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from clipcast.core.clock import utcnow
 from clipcast.ops import logs
-from clipcast.ops.service import check_database, fill_gauges, run_checks
+from clipcast.ops.service import bus_report, check_database, fill_gauges, run_checks
 from clipcast.web.deps import AdaptersDep
 
 router = APIRouter(tags=["ops"])
@@ -27,7 +27,8 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(adapters: AdaptersDep) -> JSONResponse:
-    """Every backend this process uses answers; 503 with the failing ones otherwise."""
+    """Every backend this process uses answers; 503 with the failing ones otherwise. `bus`
+    says what the bus client sees: connected or not, and the outbox rows not yet published."""
     checks: dict[str, Callable[[], Awaitable[None]]] = {
         "database": lambda: check_database(adapters.sessions),
         "storage": adapters.storage.check,
@@ -37,8 +38,14 @@ async def readyz(adapters: AdaptersDep) -> JSONResponse:
             checks[name] = backend.check
     results = await run_checks(checks)
     ready = all(v == "ok" for v in results.values())
+    bus = await bus_report(
+        adapters.sessions,
+        backend=adapters.settings.bus_backend,
+        connected=results.get("bus") == "ok",
+        now=utcnow(),
+    )
     return JSONResponse(
-        {"status": "ready" if ready else "not ready", "checks": results},
+        {"status": "ready" if ready else "not ready", "checks": results, "bus": bus},
         status_code=200 if ready else 503,
     )
 

@@ -38,15 +38,26 @@ async def run_checks(checks: dict[str, Callable[[], Awaitable[None]]]) -> dict[s
     return dict(zip(checks, results, strict=True))
 
 
-async def fill_gauges(
-    sessions: async_sessionmaker[AsyncSession], metrics: Metrics, now: datetime
-) -> None:
+async def bus_report(
+    sessions: async_sessionmaker[AsyncSession], *, backend: str, connected: bool, now: datetime
+) -> dict[str, object]:
+    """The bus as this process sees it; the backlog is None while the database is down too."""
+    report: dict[str, object] = {"backend": backend, "connected": connected}
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT):
+            pending, oldest = await _outbox_backlog(sessions)
+    except Exception:  # noqa: BLE001 - the database check already names the failure
+        report |= {"outbox_backlog": None, "outbox_lag_seconds": None}
+    else:
+        report |= {"outbox_backlog": pending, "outbox_lag_seconds": _age(oldest, now)}
+    return report
+
+
+async def _outbox_backlog(
+    sessions: async_sessionmaker[AsyncSession],
+) -> tuple[int, datetime | str | None]:
+    """Outbox rows not yet published, and when the oldest was written."""
     async with sessions() as session:
-        depth = await session.execute(
-            select(Job.kind, Job.state, func.count())
-            .where(Job.state != JobState.DONE)
-            .group_by(Job.kind, Job.state)
-        )
         pending, oldest = (
             await session.execute(
                 select(func.count(), func.min(OutboxEvent.created_at)).where(
@@ -54,10 +65,25 @@ async def fill_gauges(
                 )
             )
         ).one()
+    return int(pending or 0), oldest
+
+
+async def fill_gauges(
+    sessions: async_sessionmaker[AsyncSession], metrics: Metrics, now: datetime
+) -> None:
+    async with sessions() as session:
+        depth = (
+            await session.execute(
+                select(Job.kind, Job.state, func.count())
+                .where(Job.state != JobState.DONE)
+                .group_by(Job.kind, Job.state)
+            )
+        ).all()
+    pending, oldest = await _outbox_backlog(sessions)
     metrics.queue_depth.clear()
     for kind, state, count in depth:
         metrics.queue_depth.labels(kind=kind, state=state).set(count)
-    metrics.outbox_pending.set(pending or 0)
+    metrics.outbox_pending.set(pending)
     metrics.outbox_lag.set(_age(oldest, now))
 
 

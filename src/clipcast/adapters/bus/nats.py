@@ -167,6 +167,8 @@ class NatsBus:
 
     async def check(self) -> None:
         nc = await self._connection()
+        if not nc.is_connected:  # while reconnecting, flush() returns at once without a ping
+            raise BusUnavailable(f"NATS at {self._url}: not connected (reconnecting)")
         try:
             await nc.flush(timeout=max(1, int(self._timeout)))
         except (nats.errors.Error, TimeoutError) as exc:
