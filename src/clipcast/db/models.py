@@ -6,6 +6,7 @@ from clipcast.accounts.models import AccessToken, User
 from clipcast.comments.models import Comment
 from clipcast.db.base import Base
 from clipcast.events.models import BusBinding, BusDelivery, BusEvent, ProcessedEvent
+from clipcast.groups.models import Group, GroupMember, VideoGroup
 from clipcast.jobs.models import Job
 from clipcast.outbox.models import OutboxEvent
 from clipcast.uploads.models import Upload
@@ -20,6 +21,8 @@ __all__ = [
     "BusEvent",
     "Clip",
     "Comment",
+    "Group",
+    "GroupMember",
     "Job",
     "OutboxEvent",
     "ProcessedEvent",
@@ -27,5 +30,6 @@ __all__ = [
     "Upload",
     "User",
     "Video",
+    "VideoGroup",
     "metadata",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -16,6 +18,7 @@ class Visibility(StrEnum):
     PUBLIC = "public"
     UNLISTED = "unlisted"
     PRIVATE = "private"
+    GROUP = "group"  # the owner and the members of the video's share groups
 
 
 _ALLOWED: dict[VideoState, frozenset[VideoState]] = {
@@ -37,9 +40,60 @@ def check_transition(current: VideoState, target: VideoState) -> None:
 
 
 def can_watch(
-    *, visibility: Visibility, owner_id: object, viewer_id: object | None, has_token: bool
+    *,
+    visibility: Visibility,
+    owner_id: object,
+    viewer_id: object | None,
+    has_token: bool,
+    in_group: bool = False,
 ) -> bool:
-    """Public and unlisted media is for anyone with the link; private for its owner or a token."""
+    """Public and unlisted media is for anyone with the link; group media also for members of
+    one of the video's groups (`in_group`); any of it for its owner or a valid token."""
     if visibility in (Visibility.PUBLIC, Visibility.UNLISTED):
         return True
-    return has_token or (viewer_id is not None and viewer_id == owner_id)
+    if has_token or (viewer_id is not None and viewer_id == owner_id):
+        return True
+    return visibility is Visibility.GROUP and in_group
+
+
+def can_find(
+    *, visibility: Visibility, owner_id: object, viewer_id: object | None, in_group: bool = False
+) -> bool:
+    """Shown in listings and search: public videos to everyone, group videos to their
+    members, and every video to its owner. Unlisted ones are watched by link, never found."""
+    if visibility is Visibility.PUBLIC:
+        return True
+    if viewer_id is not None and viewer_id == owner_id:
+        return True
+    return visibility is Visibility.GROUP and in_group
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who may watch a video: its visibility and, for `group`, the ids of its groups."""
+
+    visibility: Visibility
+    groups: frozenset[uuid.UUID] = frozenset()
+
+
+# Each visibility's audience contains those after it: anyone with the link includes every
+# group member, a group's members include the owner.
+_BREADTH = {
+    Visibility.PUBLIC: 3,
+    Visibility.UNLISTED: 3,
+    Visibility.GROUP: 1,
+    Visibility.PRIVATE: 0,
+}
+
+
+def narrows(old: Audience, new: Audience) -> bool:
+    """Whether someone who could watch under `old` may not under `new`: then playback tokens
+    already handed out must stop working (the video's key version moves on).
+
+    Public and unlisted have the same audience for media (anyone holding a URL); a group
+    audience shrinks when any of its groups is dropped.
+    """
+    if _BREADTH[new.visibility] < _BREADTH[old.visibility]:
+        return True
+    both_groups = old.visibility is Visibility.GROUP and new.visibility is Visibility.GROUP
+    return both_groups and not old.groups <= new.groups

@@ -47,6 +47,9 @@ class Video(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Thumbnail mapping uuid -> object key, filled by the thumbnail service.
     thumbnails: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Part of every playback token; moved on when the audience narrows, so tokens handed out
+    # before stop working at once (videos/audience.py).
+    key_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_videos_visibility_state_created", "visibility", "state", "created_at"),

@@ -1,0 +1,1 @@
+"""Share groups: named sets of users an owner shares videos with."""
