@@ -1,4 +1,4 @@
-"""Server-rendered pages: home, sign-up, log-in, upload, my videos, watch, search."""
+"""Server-rendered pages: home, sign-up, log-in, upload, my videos, watch, edit, search."""
 
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ from clipcast.search.api import media_links
 from clipcast.search.query import DateWindow, DurationBucket, page_params
 from clipcast.search.schemas import SearchPageOut
 from clipcast.videos import service
-from clipcast.videos.lifecycle import Visibility
-from clipcast.videos.schemas import VideoPage
+from clipcast.videos.lifecycle import VideoState, Visibility
+from clipcast.videos.schemas import VideoOut, VideoPage
+from clipcast.videos.tags import MAX_TAG_LENGTH, MAX_TAGS
 from clipcast.web.deps import AdaptersDep, OptionalUser, viewer_for
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -34,6 +35,22 @@ PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 NextUrl = Annotated[str | None, Query(alias="next")]
 
 router = APIRouter(include_in_schema=False)
+
+# What the visibility <select> offers, in this order; a new Visibility member shows up with its
+# capitalised name until it gets a label here.
+VISIBILITY_LABELS = {
+    Visibility.PUBLIC: "Public: listed, searchable",
+    Visibility.UNLISTED: "Unlisted: anyone with the link",
+    Visibility.PRIVATE: "Private: only you",
+}
+STATE_LABELS: dict[str, str] = {
+    VideoState.UPLOADING: "Uploading",
+    VideoState.PROCESSING: "Processing",
+    VideoState.READY: "Ready",
+    VideoState.FAILED: "Failed",
+}
+# The limits the forms show (the API's VideoPatch and the tags rules enforce them).
+LIMITS = {"title": 200, "description": 10_000, "tags": MAX_TAGS, "tag_length": MAX_TAG_LENGTH}
 
 
 def format_duration(seconds: float | None) -> str:
@@ -47,6 +64,15 @@ def format_duration(seconds: float | None) -> str:
 
 def format_date(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d}"
+
+
+def visibility_choices() -> list[tuple[str, str]]:
+    """(value, label) for every visibility a video may have."""
+    return [(v.value, VISIBILITY_LABELS.get(v, v.value.capitalize())) for v in Visibility]
+
+
+def state_label(state: str) -> str:
+    return STATE_LABELS.get(state, state)
 
 
 def safe_next(raw: str | None) -> str:
@@ -65,6 +91,8 @@ def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=TEMPLATES_DIR)
     templates.env.filters["duration"] = format_duration
     templates.env.filters["date"] = format_date
+    templates.env.filters["state_label"] = state_label
+    templates.env.globals["limits"] = LIMITS
     return templates
 
 
@@ -145,7 +173,7 @@ async def login(request: Request, user: OptionalUser, next_url: NextUrl = None) 
 async def upload(request: Request, user: OptionalUser) -> Response:
     if user is None:
         return _login_redirect(request)
-    return _render(request, "upload.html", user, active="upload", visibilities=list(Visibility))
+    return _render(request, "upload.html", user, active="upload", visibilities=visibility_choices())
 
 
 @router.get("/me/videos")
@@ -170,8 +198,22 @@ async def my_videos(
         videos=listing.items,
         pager=_pager(listing),
         per_page=MINE_PER_PAGE,
-        visibilities=list(Visibility),
+        state_labels=STATE_LABELS,
     )
+
+
+async def _visible_video(
+    video_id: str, request: Request, adapters: AdaptersDep, user: User | None
+) -> VideoOut | None:
+    """The video as this viewer may see it (the API's visibility rules), or None."""
+    try:
+        return await service.get_video(
+            sessions=adapters.sessions,
+            video_id=uuid.UUID(video_id),
+            viewer=viewer_for(request, adapters, user),
+        )
+    except (ValueError, NotFound):
+        return None
 
 
 @router.get("/watch/{video_id}")
@@ -179,16 +221,32 @@ async def watch(
     video_id: str, request: Request, adapters: AdaptersDep, user: OptionalUser
 ) -> Response:
     """The player; the API's visibility rules apply, so another user's private video is a 404."""
-    try:
-        video = await service.get_video(
-            sessions=adapters.sessions,
-            video_id=uuid.UUID(video_id),
-            viewer=viewer_for(request, adapters, user),
-        )
-    except (ValueError, NotFound):
+    video = await _visible_video(video_id, request, adapters, user)
+    if video is None:
         return _render(request, "not_found.html", user, status=404)
     return _render(
         request, "watch.html", user, video=video, video_data=video.model_dump(mode="json")
+    )
+
+
+@router.get("/videos/{video_id}/edit")
+async def edit(
+    video_id: str, request: Request, adapters: AdaptersDep, user: OptionalUser
+) -> Response:
+    """The owner's edit form (title, description, tags, visibility, poster); others get a 404."""
+    if user is None:
+        return _login_redirect(request)
+    video = await _visible_video(video_id, request, adapters, user)
+    if video is None or video.owner.id != user.id:
+        return _render(request, "not_found.html", user, status=404)
+    return _render(
+        request,
+        "edit.html",
+        user,
+        active="mine",
+        video=video,
+        video_data=video.model_dump(mode="json"),
+        visibilities=visibility_choices(),
     )
 
 
@@ -217,7 +275,7 @@ async def search(
             params=params,
             viewer_id=user.id if user else None,
             now=utcnow(),
-            links=media_links(request, adapters),
+            links=media_links(viewer_for(request, adapters, None)),
         )
     except InvalidInput as exc:
         error = exc.message

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, ViewportSize, async_playwright
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Response,
+    ViewportSize,
+    async_playwright,
+    expect,
+)
 
 from tests.e2e.server import running_server
+from tests.integration.api import tus_helpers as tus
 from tests.media import make_video
 from tests.services import in_ci
 
@@ -28,6 +41,70 @@ CHROMIUM_ARGS = [
     "--autoplay-policy=no-user-gesture-required",
 ]
 VIEWPORT: ViewportSize = {"width": 1100, "height": 720}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+PASSWORD = "correct horse battery"
+
+
+def watch_errors(page: Page) -> list[str]:
+    """Uncaught exceptions, console errors (CSP violations among them) and failed loads."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+
+    def console(message: ConsoleMessage) -> None:
+        # A failed load is reported below with its URL, which the console message lacks.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            errors.append(f"console: {message.text}")
+
+    def response(answer: Response) -> None:
+        if answer.status >= 400:
+            errors.append(f"{answer.status}: {answer.request.method} {answer.url}")
+
+    page.on("console", console)
+    page.on("response", response)
+    return errors
+
+
+async def log_in(page: Page, username: str) -> None:
+    """Fill and send the log-in or sign-up form the page shows."""
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("form[data-auth] button[type=submit]")
+
+
+async def sign_up(page: Page, username: str) -> None:
+    await page.goto("/signup")
+    await log_in(page, username)
+    await expect(page.get_by_test_id("username")).to_have_text(username)
+
+
+async def api_video(page: Page, video_id: str) -> dict[str, Any]:
+    response = await page.request.get(f"/api/v1/videos/{video_id}")
+    assert response.ok, await response.text()
+    body: dict[str, Any] = await response.json()
+    return body
+
+
+async def upload_through_api(
+    url: str, username: str, source: bytes, *, register: bool = True, **meta: str
+) -> str:
+    """Upload `source` with tus as `username` (registered first); the new video's id."""
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        account = {"username": username, "password": PASSWORD}
+        if register:
+            assert (await http.post("/api/v1/auth/register", json=account)).status_code == 201
+        token = (await http.post("/api/v1/auth/token", json=account)).json()["access_token"]
+        return await tus.upload_bytes(http, token, source, **meta)
+
+
+async def settled(url: str, video_id: str) -> dict[str, Any]:
+    """The video once it is ready or failed."""
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        for _ in range(480):
+            body: dict[str, Any] = (await http.get(f"/api/v1/videos/{video_id}")).json()
+            if body["state"] in ("ready", "failed"):
+                return body
+            await asyncio.sleep(0.25)
+    raise AssertionError(f"video {video_id} never settled")
 
 
 @pytest.fixture(scope="session")

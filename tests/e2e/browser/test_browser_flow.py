@@ -6,23 +6,14 @@ import asyncio
 import os
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
-from playwright.async_api import (
-    Browser,
-    BrowserContext,
-    ConsoleMessage,
-    Page,
-    Request,
-    Response,
-    Route,
-    expect,
-)
+from playwright.async_api import Browser, BrowserContext, Page, Request, Route, expect
+
+from tests.e2e.browser.conftest import api_video, log_in, sign_up, watch_errors
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery"
 CHUNK = 5 * 1024 * 1024  # upload.js's tus chunkSize
 ADVANCED = """t => {
   const v = document.getElementById('player');
@@ -34,38 +25,6 @@ PLAYING = """() => {
 }"""
 
 
-def _watch_errors(page: Page) -> list[str]:
-    """Uncaught exceptions, console errors (CSP violations among them) and failed loads."""
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
-
-    def console(message: ConsoleMessage) -> None:
-        # A failed load is reported below with its URL, which the console message lacks.
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            errors.append(f"console: {message.text}")
-
-    def response(answer: Response) -> None:
-        if answer.status >= 400:
-            errors.append(f"{answer.status}: {answer.request.method} {answer.url}")
-
-    page.on("console", console)
-    page.on("response", response)
-    return errors
-
-
-async def _log_in(page: Page, username: str) -> None:
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("form[data-auth] button[type=submit]")
-
-
-async def _api_video(page: Page, video_id: str) -> dict[str, Any]:
-    response = await page.request.get(f"/api/v1/videos/{video_id}")
-    assert response.ok, await response.text()
-    body: dict[str, Any] = await response.json()
-    return body
-
-
 def _video_id_in_url(page: Page) -> str:
     return page.url.rstrip("/").rsplit("/", 1)[-1]
 
@@ -74,20 +33,20 @@ async def test_new_user_uploads_and_watches_the_video_play(
     context: BrowserContext, sample_video: Path, screenshot_dir: Path
 ) -> None:
     page = await context.new_page()
-    errors = _watch_errors(page)
+    errors = watch_errors(page)
 
     # Sign up (which logs in), log out, then come back through the login redirect.
     await page.goto("/signup")
-    await _log_in(page, "alice")
+    await log_in(page, "alice")
     await expect(page.get_by_test_id("username")).to_have_text("alice")
     await page.click("[data-logout]")
     await expect(page.get_by_role("link", name="Log in")).to_be_visible()
     await page.goto("/upload")
     assert page.url.endswith("/login?next=%2Fupload")
-    await _log_in(page, "alice")
+    await log_in(page, "alice")
     await page.wait_for_url("**/upload")
 
-    # Upload through the page; the bar reaches 100 % and the page moves on to my videos.
+    # Upload through the page; the bar reaches 100 % and the page follows the processing.
     title = "Test pattern <b>&</b> 'quotes'"
     await page.set_input_files("input[name=file]", str(sample_video))
     await page.fill("input[name=title]", title)
@@ -96,16 +55,17 @@ async def test_new_user_uploads_and_watches_the_video_play(
     await expect(page.locator("[data-percent]")).to_have_text("100 %")
     assert await page.locator("#upload-progress").evaluate("bar => bar.value") == 100
     await expect(page.locator("[data-bytes]")).to_have_text(re.compile(r"^(\S+ \S+) of \1$"))
-    await page.wait_for_url("**/me/videos")
+    await expect(page.locator("[data-processing-state]")).to_contain_text("Ready", timeout=45_000)
 
-    # My videos lists it and shows it ready once the transcode is done.
+    # My videos lists it, ready.
+    await page.goto("/me/videos")
     row = page.locator(".row").first
     await expect(row.locator('[data-field="title"]')).to_have_text(title)
-    await expect(row.locator('[data-field="state"]')).to_have_text("ready", timeout=45_000)
+    await expect(row.locator('[data-field="state"]')).to_have_text("Ready")
     await expect(row.locator('[data-field="progress-box"]')).to_be_hidden()
     await page.screenshot(path=screenshot_dir / "my-videos.png")
 
-    # The watch page plays it: time advances, frames have a size, the picker lists renditions.
+    # The watch page plays it: time advances, frames have a size, the menu lists renditions.
     await row.locator('[data-field="title"]').click()
     await page.wait_for_url("**/watch/*")
     video_id = _video_id_in_url(page)
@@ -114,15 +74,18 @@ async def test_new_user_uploads_and_watches_the_video_play(
     await expect(page.locator(".owner")).to_have_text("alice")
     await page.wait_for_function(PLAYING % 1.0, timeout=15_000)
     await page.screenshot(path=screenshot_dir / "watch.png")
-    api = await _api_video(page, video_id)
+    api = await api_video(page, video_id)
     labels = [f"{r['resolution']}p" for r in api["renditions"] if r["resolution"]]
     assert labels == ["240p", "144p"], api["renditions"]
-    options = await page.locator("#quality option").all_text_contents()
+    await page.click("[data-quality-button]")
+    items = page.get_by_role("menuitemradio")
+    options = await items.all_text_contents()
     assert options[0].startswith("Auto")
     assert options[1:] == labels
 
     # Picking 144p switches the picture to that rendition, and it keeps playing.
-    await page.select_option("#quality", label="144p")
+    await items.filter(has_text="144p").click()
+    await expect(page.locator("[data-quality-label]")).to_have_text("144p")
     await page.wait_for_function("() => document.getElementById('player').videoHeight === 144")
     started = await page.evaluate("document.getElementById('player').currentTime")
     await page.wait_for_function(ADVANCED, arg=started)
@@ -137,24 +100,23 @@ async def test_private_video_is_a_404_for_others_and_plays_for_its_owner(
     browser: Browser, context: BrowserContext, server_url: str, sample_video: Path
 ) -> None:
     page = await context.new_page()
-    errors = _watch_errors(page)
-    await page.goto("/signup")
-    await _log_in(page, "bob")
-    await expect(page.get_by_test_id("username")).to_have_text("bob")
+    errors = watch_errors(page)
+    await sign_up(page, "bob")
     await page.goto("/upload")
     await page.set_input_files("input[name=file]", str(sample_video))
     await page.select_option("select[name=visibility]", "private")
     await page.click("[data-start]")
-    await page.wait_for_url("**/me/videos")
-    row = page.locator(".row").first
-    video_id = await row.get_attribute("data-video-id")
-    assert video_id
+    await expect(page.locator("[data-edit]")).to_have_attribute("href", re.compile("/edit$"))
+    await page.click("[data-edit]")
+    await page.wait_for_url("**/videos/*/edit")
+    video_id = page.url.rsplit("/", 2)[-2]
 
-    # Edit: rename it; the row and the API say so.
-    await row.locator("summary").click()
-    await row.locator("form[data-edit] input[name=title]").fill("Bob's secret")
-    await row.locator("form[data-edit] button").click()
-    await expect(row.locator("[data-edit-status]")).to_have_text("Saved.")
+    # Edit: rename it; my videos and the API say so.
+    await page.fill("input[name=title]", "Bob's secret")
+    await page.click("[data-edit-form] button[type=submit]")
+    await expect(page.locator("[data-status]")).to_have_text("Saved.")
+    await page.goto("/me/videos")
+    row = page.locator(f'.row[data-video-id="{video_id}"]')
     await expect(row.locator('[data-field="title"]')).to_have_text("Bob's secret")
     await expect(row.locator('[data-field="visibility"]')).to_have_text("private")
 
@@ -173,7 +135,7 @@ async def test_private_video_is_a_404_for_others_and_plays_for_its_owner(
     await page.goto(f"/watch/{video_id}")
     await expect(page.locator(".watch-title")).to_have_text("Bob's secret")
     await page.wait_for_function(PLAYING % 0.5, timeout=45_000)
-    assert "/cdn/s/" in (await _api_video(page, video_id))["playback"]["hls"]
+    assert "/cdn/s/" in (await api_video(page, video_id))["playback"]["hls"]
     assert errors == []
 
 
@@ -181,9 +143,7 @@ async def test_upload_resumes_after_a_reload_and_a_bad_file_shows_why_it_failed(
     context: BrowserContext, tmp_path: Path
 ) -> None:
     page = await context.new_page()
-    await page.goto("/signup")
-    await _log_in(page, "carol")
-    await expect(page.get_by_test_id("username")).to_have_text("carol")
+    await sign_up(page, "carol")
     junk = tmp_path / "junk.mp4"
     junk.write_bytes(os.urandom(2 * CHUNK + 1024 * 1024))
 
@@ -215,7 +175,7 @@ async def test_upload_resumes_after_a_reload_and_a_bad_file_shows_why_it_failed(
     await mine.goto("/me/videos")
     row = mine.locator(".row").first
     await expect(row.locator('[data-field="title"]')).to_have_text("Not a video")
-    await expect(row.locator('[data-field="state"]')).to_have_text("uploading")
+    await expect(row.locator('[data-field="state"]')).to_have_text("Uploading")
 
     # Reload; the page remembers the unfinished upload, and the same file continues it.
     await page.unroute("**/api/v1/uploads/*", drop_second_chunk)
@@ -230,7 +190,7 @@ async def test_upload_resumes_after_a_reload_and_a_bad_file_shows_why_it_failed(
     assert all(method == "PATCH" for method, _ in sent), sent
 
     # The server refuses the noise: without a reload, the other tab says so and why.
-    await expect(row.locator('[data-field="state"]')).to_have_text("failed", timeout=30_000)
+    await expect(row.locator('[data-field="state"]')).to_have_text("Failed", timeout=30_000)
     await expect(row.locator('[data-field="failure"]')).not_to_be_empty()
     await expect(row.locator('[data-field="progress-box"]')).to_be_hidden()
 

@@ -1,9 +1,11 @@
-// My videos: live state and progress by polling the API, edit title/visibility, delete.
+// My videos: live state and progress by polling the API (a failed video says so, and why),
+// delete. Editing is on each video's edit page.
 import { api } from "./api.js";
 
 const POLL_MS = 2000;
 const FINAL = new Set(["ready", "failed"]);
 const list = document.getElementById("my-videos");
+const labels = list ? JSON.parse(list.dataset.stateLabels) : {};
 
 function field(row, name) {
   return row.querySelector(`[data-field="${name}"]`);
@@ -12,14 +14,16 @@ function field(row, name) {
 function updateRow(row, video) {
   row.dataset.state = video.state;
   const state = field(row, "state");
-  state.textContent = video.state;
+  state.textContent = labels[video.state] || video.state;
   state.className = `state state-${video.state}`;
   field(row, "progress-box").hidden = FINAL.has(video.state);
   field(row, "progress").value = video.progress;
   field(row, "progress-text").textContent = `${video.progress} %`;
+  const failed = video.state === "failed";
   const failure = field(row, "failure");
-  failure.textContent = video.failure_reason || "";
-  failure.hidden = !video.failure_reason;
+  failure.textContent = failed ? video.failure_reason || "The server gave no reason." : "";
+  failure.hidden = !failed;
+  field(row, "failed-mark").hidden = !failed;
   field(row, "title").textContent = video.title;
   field(row, "visibility").textContent = video.visibility;
 }
@@ -42,22 +46,6 @@ async function poll() {
   if (pending()) window.setTimeout(poll, POLL_MS);
 }
 
-async function saveEdit(row, form) {
-  const status = form.querySelector("[data-edit-status]");
-  const data = new FormData(form);
-  status.textContent = "Saving…";
-  try {
-    const video = await api(`/api/v1/videos/${row.dataset.videoId}`, {
-      method: "PATCH",
-      json: { title: data.get("title"), visibility: data.get("visibility") },
-    });
-    updateRow(row, video);
-    status.textContent = "Saved.";
-  } catch (error) {
-    status.textContent = error.message;
-  }
-}
-
 async function deleteRow(row, button) {
   const title = field(row, "title").textContent;
   if (!window.confirm(`Delete “${title}” for good?`)) return;
@@ -73,11 +61,6 @@ async function deleteRow(row, button) {
 
 if (list) {
   for (const row of list.querySelectorAll(".row")) {
-    const form = row.querySelector("form[data-edit]");
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      saveEdit(row, form);
-    });
     const button = row.querySelector("[data-delete]");
     button.addEventListener("click", () => deleteRow(row, button));
   }

@@ -1,8 +1,8 @@
-// The watch page: hls.js on MSE with a quality picker, native HLS where MSE is missing, and
-// a poll of the API while the video is still processing (it starts playing once playable).
-// The poster and the storyboard's scrub bar come with the thumbnails, shortly after `ready`.
+// The watch page: hls.js on MSE (its levels feed the quality menu), native HLS where MSE is
+// missing, and a poll of the API while the video is still processing (it starts playing once
+// playable). The poster and the storyboard's previews come with the thumbnails, after `ready`.
 import { api } from "./api.js";
-import { attachScrub } from "./scrub.js";
+import { Controls } from "./controls.js";
 
 const POLL_MS = 2000;
 // Thumbnails are made after the video is ready: a page that saw it processing, or opened just
@@ -10,7 +10,6 @@ const POLL_MS = 2000;
 const THUMBNAIL_POLLS = 15;
 const FRESH_MS = 5 * 60 * 1000;
 const video = document.getElementById("player");
-const picker = document.getElementById("quality");
 const ui = {
   wait: document.querySelector("[data-wait]"),
   waitText: document.querySelector("[data-wait-text]"),
@@ -20,19 +19,12 @@ const ui = {
   stillPercent: document.querySelector("[data-still-percent]"),
   failure: document.querySelector("[data-failure]"),
 };
-const scrub = document.querySelector("[data-scrub]");
 let data = JSON.parse(document.getElementById("video-data").textContent);
+const controls = new Controls(document.querySelector("[data-player]"), video, data.duration).listen();
 let started = false;
 let thumbnailPolls = 0;
 const expectThumbnails =
   data.state !== "ready" || Date.now() - Date.parse(data.updated_at) < FRESH_MS;
-
-function option(value, label) {
-  const element = document.createElement("option");
-  element.value = String(value);
-  element.textContent = label;
-  return element;
-}
 
 function levelLabel(level) {
   // Name a level like its rendition (the ladder's "720p"), matched on its picture size.
@@ -40,20 +32,17 @@ function levelLabel(level) {
   return `${match ? match.resolution : level.height}p`;
 }
 
-function buildPicker(hls) {
+function offerLevels(hls) {
   const levels = hls.levels
     .map((level, index) => ({ level, index }))
     .filter(({ level }) => level.height > 0)
-    .sort((a, b) => b.level.height - a.level.height);
-  picker.replaceChildren(option(-1, "Auto"), ...levels.map(({ level, index }) => option(index, levelLabel(level))));
-  picker.value = "-1";
-  picker.disabled = false;
-  picker.addEventListener("change", () => {
-    hls.currentLevel = Number(picker.value);
+    .sort((a, b) => b.level.height - a.level.height)
+    .map(({ level, index }) => ({ index, label: levelLabel(level) }));
+  controls.setLevels(levels, (index) => {
+    hls.currentLevel = index;
   });
   hls.on(window.Hls.Events.LEVEL_SWITCHED, (_event, { level }) => {
-    const auto = picker.querySelector('option[value="-1"]');
-    auto.textContent = hls.autoLevelEnabled ? `Auto (${levelLabel(hls.levels[level])})` : "Auto";
+    controls.showAutoLevel(hls.autoLevelEnabled ? levelLabel(hls.levels[level]) : "");
   });
 }
 
@@ -76,9 +65,9 @@ function attachHls(source) {
   // would otherwise join at the newest clip, as it does a live stream.
   const hls = new Hls({ enableWorker: true, startPosition: 0 });
   hls.on(Hls.Events.MANIFEST_PARSED, () => {
-    buildPicker(hls);
+    offerLevels(hls);
     video.play().catch(() => {
-      // Autoplay was refused (no user gesture yet): the controls are there to start it.
+      // Autoplay was refused (no user gesture yet): the play button is there to start it.
     });
   });
   hls.on(Hls.Events.ERROR, (_event, details) => onHlsError(hls, details));
@@ -87,8 +76,8 @@ function attachHls(source) {
 }
 
 function attachNative(source) {
-  picker.replaceChildren(option(-1, "Auto"));
-  picker.disabled = true;
+  // Safari's own HLS picks the rung itself: there is no menu to offer.
+  controls.setLevels([], null);
   video.src = source;
   video.play().catch(() => {});
 }
@@ -98,6 +87,7 @@ function startPlayer() {
   started = true;
   ui.wait.hidden = true;
   video.hidden = false;
+  controls.show();
   if (window.Hls && window.Hls.isSupported()) {
     attachHls(data.playback.hls);
   } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
@@ -109,6 +99,7 @@ function startPlayer() {
 
 function showWait(text, progress) {
   video.hidden = true;
+  controls.hide();
   ui.wait.hidden = false;
   ui.waitText.textContent = text;
   ui.waitProgress.hidden = progress === null;
@@ -122,7 +113,7 @@ function showWait(text, progress) {
 function showThumbnails() {
   const { poster, storyboard } = data.thumbnails || {};
   if (poster && !video.getAttribute("poster")) video.poster = poster.player.url;
-  if (storyboard && data.playable) attachScrub(video, scrub, storyboard, data.duration);
+  if (storyboard) controls.seekBar.useStoryboard(storyboard);
 }
 
 function waitingForThumbnails() {

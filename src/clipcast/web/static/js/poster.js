@@ -1,12 +1,14 @@
-// The owner's custom poster: the chosen image goes as the raw body of PUT …/poster (the API
-// tells JPEG, PNG and WebP by their bytes and refuses anything else, image bombs included),
-// and the player shows the new poster at once.
+// The owner's custom poster, on the edit page: the chosen image goes as the raw body of
+// PUT …/poster (the API tells JPEG, PNG and WebP by their bytes and refuses anything else,
+// image bombs included), and the page shows the new poster at once.
 import { csrfHeaders } from "./api.js";
 
 const form = document.querySelector("[data-poster-form]");
 const input = form.querySelector("[data-poster-file]");
 const status = form.querySelector("[data-poster-status]");
 const button = form.querySelector("button[type=submit]");
+const preview = document.querySelector("[data-poster-preview]");
+const none = document.querySelector("[data-poster-none]");
 const videoId = JSON.parse(document.getElementById("video-data").textContent).id;
 
 function say(text, isError) {
@@ -43,7 +45,11 @@ form.addEventListener("submit", async (event) => {
   try {
     const video = await upload(file);
     const poster = video.thumbnails && video.thumbnails.poster;
-    if (poster) document.getElementById("player").poster = poster.player.url;
+    if (poster) {
+      preview.src = poster.card.url;
+      preview.hidden = false;
+      none.hidden = true;
+    }
     say("Poster updated.", false);
     form.reset();
   } catch (error) {

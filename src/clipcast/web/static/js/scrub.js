@@ -1,6 +1,5 @@
-// A seek bar under the player that shows the storyboard tile of the time under the pointer.
-// Native controls cannot be hooked for hover previews, so this bar seeks by itself: click or
-// drag with a mouse, pen or finger, or use the arrow keys once it has focus.
+// The player's seek bar: click or drag with a mouse, pen or finger, or use the keys once it has
+// focus. Hovering shows the time under the pointer and, once the storyboard is loaded, its tile.
 
 const KEY_STEP_SECONDS = 5;
 const TIMING = /^(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})\s+-->\s+(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})/;
@@ -63,12 +62,12 @@ function cssUrl(url) {
   return `url("${url.replace(/["\\\n]/g, (c) => `\\${c}`)}")`;
 }
 
-class ScrubBar {
-  constructor(video, root, cues, fallbackDuration) {
+export class SeekBar {
+  constructor(video, root, fallbackDuration) {
     this.video = video;
     this.root = root;
-    this.cues = cues;
-    this.fallbackDuration = fallbackDuration;
+    this.cues = [];
+    this.fallbackDuration = fallbackDuration || 0;
     this.track = root.querySelector("[data-scrub-track]");
     this.played = root.querySelector("[data-scrub-played]");
     this.buffered = root.querySelector("[data-scrub-buffered]");
@@ -76,6 +75,7 @@ class ScrubBar {
     this.tile = root.querySelector("[data-scrub-tile]");
     this.label = root.querySelector("[data-scrub-time]");
     this.dragging = false;
+    this.storyboard = null;
   }
 
   duration() {
@@ -89,8 +89,7 @@ class ScrubBar {
     return { fraction, time: fraction * this.duration(), rect };
   }
 
-  show(clientX) {
-    const { fraction, time, rect } = this.timeAt(clientX);
+  showTile(time) {
     const cue = cueAt(this.cues, time);
     if (cue) {
       this.tile.style.width = `${cue.w}px`;
@@ -99,6 +98,11 @@ class ScrubBar {
       this.tile.style.backgroundPosition = `-${cue.x}px -${cue.y}px`;
     }
     this.tile.hidden = !cue;
+  }
+
+  show(clientX) {
+    const { fraction, time, rect } = this.timeAt(clientX);
+    this.showTile(time);
     this.label.textContent = formatTime(time);
     this.preview.hidden = false;
     // Centre the preview on the pointer, kept inside the bar.
@@ -113,14 +117,14 @@ class ScrubBar {
   }
 
   seek(time) {
-    if (Number.isFinite(time)) this.video.currentTime = time;
+    if (Number.isFinite(time)) this.video.currentTime = Math.min(Math.max(time, 0), this.duration());
     this.render();
   }
 
   render() {
     const total = this.duration();
     const now = this.video.currentTime || 0;
-    this.played.style.width = `${total ? (100 * now) / total : 0}%`;
+    this.played.style.width = `${total ? Math.min(100, (100 * now) / total) : 0}%`;
     const ranges = this.video.buffered;
     const end = ranges.length ? ranges.end(ranges.length - 1) : 0;
     this.buffered.style.width = `${total ? Math.min(100, (100 * end) / total) : 0}%`;
@@ -130,10 +134,12 @@ class ScrubBar {
   }
 
   onKey(event) {
-    const moves = { ArrowLeft: -KEY_STEP_SECONDS, ArrowRight: KEY_STEP_SECONDS };
+    // The arrows are the player's shortcuts (they seek wherever the focus is); the slider adds
+    // Home, End and the page keys.
+    const moves = { PageUp: 10 * KEY_STEP_SECONDS, PageDown: -10 * KEY_STEP_SECONDS };
     if (event.key in moves) {
       event.preventDefault();
-      this.seek(Math.min(Math.max(this.video.currentTime + moves[event.key], 0), this.duration()));
+      this.seek(this.video.currentTime + moves[event.key]);
     } else if (event.key === "Home" || event.key === "End") {
       event.preventDefault();
       this.seek(event.key === "Home" ? 0 : this.duration());
@@ -159,28 +165,28 @@ class ScrubBar {
     track.addEventListener("pointerup", stop);
     track.addEventListener("pointercancel", stop);
     track.addEventListener("keydown", (event) => this.onKey(event));
-    for (const name of ["timeupdate", "progress", "durationchange", "seeked"]) {
+    for (const name of ["timeupdate", "progress", "durationchange", "seeked", "emptied"]) {
       this.video.addEventListener(name, () => this.render());
     }
     this.render();
+    return this;
   }
-}
 
-// Fetch the storyboard and show the bar; without a usable storyboard the bar stays hidden
-// and the native controls alone seek.
-export async function attachScrub(video, root, storyboard, fallbackDuration) {
-  if (!root || !storyboard || root.dataset.attached) return false;
-  root.dataset.attached = "1";
-  try {
-    const response = await fetch(storyboard.vtt_url, { credentials: "same-origin" });
-    if (!response.ok) throw new Error(`storyboard: ${response.status}`);
-    const cues = parseThumbnailsVtt(await response.text(), response.url || storyboard.vtt_url);
-    if (!cues.length) throw new Error("storyboard: no cues");
-    new ScrubBar(video, root, cues, fallbackDuration || 0).listen();
-    root.hidden = false;
-    return true;
-  } catch {
-    delete root.dataset.attached; // a blip: a later poll may try again
-    return false;
+  // Load the storyboard's cues; until then (or without one) the preview shows the time alone.
+  async useStoryboard(storyboard) {
+    if (!storyboard || this.storyboard === storyboard.vtt_url) return this.cues.length > 0;
+    this.storyboard = storyboard.vtt_url;
+    try {
+      const response = await fetch(storyboard.vtt_url, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(`storyboard: ${response.status}`);
+      const cues = parseThumbnailsVtt(await response.text(), response.url || storyboard.vtt_url);
+      if (!cues.length) throw new Error("storyboard: no cues");
+      this.cues = cues;
+      this.root.dataset.storyboard = "1";
+      return true;
+    } catch {
+      this.storyboard = null; // a blip: a later poll may try again
+      return false;
+    }
   }
 }

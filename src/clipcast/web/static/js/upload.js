@@ -1,7 +1,10 @@
-// The upload page: a resumable tus upload with a progress bar. tus-js-client keeps each
-// unfinished upload's URL in localStorage under the file's fingerprint, so choosing the same
-// file again after a reload (or a dropped connection) continues from the server's offset.
+// The upload page: a resumable tus upload with a progress bar, then the video's processing
+// followed live on the same page. tus-js-client keeps each unfinished upload's URL in
+// localStorage under the file's fingerprint, so choosing the same file again after a reload
+// (or a dropped connection) continues from the server's offset.
 import { csrfHeaders, formatBytes, showError } from "./api.js";
+import { splitTags, watchLimits } from "./limits.js";
+import { followProcessing } from "./processing.js";
 
 const ENDPOINT = "/api/v1/uploads";
 const CHUNK_SIZE = 5 * 1024 * 1024;
@@ -16,12 +19,12 @@ const ui = {
   bar: document.getElementById("upload-progress"),
   percent: document.querySelector("[data-percent]"),
   bytes: document.querySelector("[data-bytes]"),
-  done: document.querySelector("[data-done]"),
-  watch: document.querySelector("[data-watch]"),
+  processing: document.querySelector("[data-processing]"),
   previous: document.querySelector("[data-previous]"),
   previousList: document.querySelector("[data-previous-list]"),
 };
 let current = null;
+const recheck = watchLimits(form);
 
 function showProgress(sent, total) {
   const percent = total ? Math.floor((sent / total) * 100) : 0;
@@ -49,10 +52,9 @@ function finished(upload, file) {
   showProgress(file.size, file.size);
   ui.message.textContent = "Upload complete.";
   ui.pause.hidden = true;
-  const videoId = new URL(upload.url, window.location.href).pathname.split("/").pop();
-  ui.watch.href = `/watch/${encodeURIComponent(videoId)}`;
-  ui.done.hidden = false;
-  window.setTimeout(() => window.location.assign("/me/videos"), 1500);
+  // The upload's id is its video's id: follow it here until it is ready (or failed).
+  const videoId = decodeURIComponent(new URL(upload.url, window.location.href).pathname.split("/").pop());
+  followProcessing(ui.processing, videoId);
 }
 
 function makeUpload(file, data) {
@@ -64,8 +66,9 @@ function makeUpload(file, data) {
     metadata: {
       filename: file.name,
       filetype: file.type,
-      title: data.get("title").trim() || file.name.replace(/\.[^.]+$/, ""),
+      title: data.get("title").trim(),
       description: data.get("description"),
+      tags: splitTags(data.get("tags")).join(","),
       visibility: data.get("visibility"),
     },
     removeFingerprintOnSuccess: true,
@@ -80,13 +83,23 @@ function makeUpload(file, data) {
   return upload;
 }
 
+function defaultTitle(file) {
+  return file.name.replace(/\.[^.]+$/, "");
+}
+
 async function startUpload() {
-  const data = new FormData(form);
-  const file = data.get("file");
+  const file = form.elements.file.files[0];
   if (!(file instanceof File) || file.size === 0) {
     showError(ui.error, "Choose a video file first.");
     return;
   }
+  // An empty title is the file's name: check that against the limit too, in the form.
+  if (!form.elements.title.value.trim()) form.elements.title.value = defaultTitle(file);
+  if (!recheck()) {
+    form.reportValidity();
+    return;
+  }
+  const data = new FormData(form);
   showError(ui.error, "");
   setBusy(true);
   ui.status.hidden = false;
@@ -160,6 +173,9 @@ form.addEventListener("submit", (event) => {
 ui.pause.addEventListener("click", togglePause);
 form.elements.file.addEventListener("change", () => {
   const file = form.elements.file.files[0];
-  if (file && !form.elements.title.value) form.elements.title.value = file.name.replace(/\.[^.]+$/, "");
+  if (file && !form.elements.title.value) {
+    form.elements.title.value = defaultTitle(file);
+    recheck();
+  }
 });
 listPrevious();
