@@ -151,11 +151,16 @@ def install_signal_handlers(stop: asyncio.Event) -> None:
 
 
 async def run_worker_process(adapters: Adapters, roles: set[Role]) -> None:
-    """`clipcast worker`: no HTTP, only roles, until SIGTERM or SIGINT."""
+    """`clipcast worker`: no HTTP but /metrics, only roles, until SIGTERM or SIGINT."""
+    from clipcast.ops.metrics import serve_metrics
+
     stop = asyncio.Event()
     install_signal_handlers(stop)
+    settings = adapters.settings
+    stop_metrics = serve_metrics(adapters.metrics, settings.metrics_host, settings.metrics_port)
     try:
         await adapters.storage.check()
         await run_roles(adapters, roles, stop)
     finally:
+        stop_metrics()
         await adapters.close()

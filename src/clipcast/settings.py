@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     # once this old, by the process that runs the outbox relay.
     event_retention_hours: float = Field(default=168.0, gt=0)
     job_lease_seconds: float = 120.0
+    # `clipcast worker` serves its /metrics (job and bus handler metrics) on this port; 0: off.
+    # `api` and `serve` have /metrics on their HTTP port.
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
     run_workers: bool = True  # `serve` runs the transcode worker in-process
 
     playback_token_seconds: int = 6 * 3600
