@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,18 +9,21 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image
-from playwright.async_api import Browser, ConsoleMessage, Page, Response, expect
+from playwright.async_api import Browser, expect
 
 from clipcast.bootstrap import build_adapters
 from clipcast.settings import Settings
 from clipcast.thumbnails.service import make_thumbnails
-from tests.e2e.browser.conftest import VIEWPORT
+from tests.e2e.browser.conftest import (
+    PASSWORD,
+    VIEWPORT,
+    settled,
+    upload_through_api,
+    watch_errors,
+)
 from tests.e2e.server import running_server
-from tests.integration.api import tus_helpers as tus
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
@@ -34,18 +36,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 
 
 async def _ready_video(url: str, source: Path, username: str = "thumbs") -> str:
-    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
-        account = {"username": username, "password": PASSWORD}
-        assert (await http.post("/api/v1/auth/register", json=account)).status_code == 201
-        token = (await http.post("/api/v1/auth/token", json=account)).json()["access_token"]
-        video_id = await tus.upload_bytes(http, token, source.read_bytes(), title="Hover me")
-        for _ in range(240):
-            body = (await http.get(f"/api/v1/videos/{video_id}")).json()
-            if body["state"] in ("ready", "failed"):
-                assert body["state"] == "ready", body["failure_reason"]
-                return video_id
-            await asyncio.sleep(0.25)
-    raise AssertionError("the video never became ready")
+    video_id = await upload_through_api(url, username, source.read_bytes(), title="Hover me")
+    body = await settled(url, video_id)
+    assert body["state"] == "ready", body["failure_reason"]
+    return video_id
 
 
 async def _thumbnail(data_dir: Path, video_id: str) -> None:
@@ -61,24 +55,6 @@ async def _thumbnail(data_dir: Path, video_id: str) -> None:
         await adapters.close()
 
 
-def _errors(page: Page) -> list[str]:
-    """Uncaught exceptions, console errors (CSP violations among them) and failed loads."""
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
-
-    def console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(f"console: {message.text}")
-
-    def response(answer: Response) -> None:
-        if answer.status >= 400:
-            errors.append(f"{answer.status}: {answer.url}")
-
-    page.on("console", console)
-    page.on("response", response)
-    return errors
-
-
 async def test_posters_hover_previews_and_scrub_tiles_show(
     browser: Browser, server: tuple[str, Path], sample_video: Path, screenshot_dir: Path
 ) -> None:
@@ -87,7 +63,7 @@ async def test_posters_hover_previews_and_scrub_tiles_show(
     await _thumbnail(data_dir, video_id)
     context = await browser.new_context(base_url=url, viewport=VIEWPORT)
     page = await context.new_page()
-    errors = _errors(page)
+    errors = watch_errors(page)
 
     await page.goto("/")
     card = page.locator(f'a[href="/watch/{video_id}"] .thumb')
@@ -99,8 +75,10 @@ async def test_posters_hover_previews_and_scrub_tiles_show(
 
     await page.goto(f"/watch/{video_id}")
     assert "/thumbs/" in (await page.get_attribute("#player", "poster") or "")
-    track = page.locator("[data-scrub-track]")
+    # The seek bar is the player's own, inside it; hovering it shows the storyboard's tile.
+    track = page.locator("[data-player] [data-scrub-track]")
     await expect(track).to_be_visible()
+    await expect(page.locator("[data-scrub]")).to_have_attribute("data-storyboard", "1")
     box = await track.bounding_box()
     assert box is not None
     await page.mouse.move(box["x"] + box["width"] * 0.75, box["y"] + box["height"] / 2)
@@ -112,7 +90,7 @@ async def test_posters_hover_previews_and_scrub_tiles_show(
     await context.close()
 
 
-async def test_the_owner_sets_a_custom_poster_from_the_watch_page(
+async def test_the_owner_sets_a_custom_poster_from_the_edit_page(
     browser: Browser, server: tuple[str, Path], sample_video: Path, tmp_path: Path
 ) -> None:
     url, _data_dir = server
@@ -122,42 +100,52 @@ async def test_the_owner_sets_a_custom_poster_from_the_watch_page(
     fake = tmp_path / "not-a-picture.png"
     fake.write_text("<svg onload=alert(1)>")
 
-    # Visitors get no form.
+    # Visitors get no form and no edit page.
     visitor = await browser.new_context(base_url=url, viewport=VIEWPORT)
     page = await visitor.new_page()
     await page.goto(f"/watch/{video_id}")
     await expect(page.locator("h1.watch-title")).to_be_visible()
-    assert await page.locator("[data-poster-form]").count() == 0
+    assert await page.locator("[data-poster-form], [data-edit-link]").count() == 0
     await visitor.close()
 
     context = await browser.new_context(base_url=url, viewport=VIEWPORT)
     page = await context.new_page()
-    errors = _errors(page)
+    errors = watch_errors(page)
     await page.goto(f"/login?next=/watch/{video_id}")
     await page.fill("input[name=username]", "poster-owner")
     await page.fill("input[name=password]", PASSWORD)
     await page.click("form[data-auth] button[type=submit]")
     await page.wait_for_url(f"**/watch/{video_id}")
+    # The form is not under the player any more: the owner's edit page has it.
+    assert await page.locator("[data-poster-form]").count() == 0
     before = await page.get_attribute("#player", "poster")
+    await page.click("[data-edit-link]")
+    await page.wait_for_url(f"**/videos/{video_id}/edit")
+    preview = page.locator("[data-poster-preview]")
+    shown_before = await preview.get_attribute("src")
 
     await page.set_input_files("[data-poster-file]", str(fake))
     await page.click("[data-poster-form] button[type=submit]")
     status = page.locator("[data-poster-status]")
     await expect(status).to_contain_text("The poster was not changed")
-    assert await page.get_attribute("#player", "poster") == before
+    assert await preview.get_attribute("src") == shown_before
     # The refusal itself: a 422 response, which Chromium also logs to the console.
     errors[:] = [e for e in errors if "/poster" not in e and "status of 422" not in e]
 
     await page.set_input_files("[data-poster-file]", str(picture))
     await page.click("[data-poster-form] button[type=submit]")
     await expect(status).to_have_text("Poster updated.")
-    after = await page.get_attribute("#player", "poster") or ""
-    assert "/thumbs/" in after and after != before
-    shown = await page.request.get(after)
+    card = await preview.get_attribute("src") or ""
+    assert "/thumbs/" in card and card != shown_before
+    shown = await page.request.get(card)
     assert shown.ok and shown.headers["content-type"] == "image/jpeg"
-    # The video's metadata says the same to everyone.
+    # The video's metadata says the same to everyone, and the player shows the new poster.
     async with httpx.AsyncClient(base_url=url) as http:
         body = (await http.get(f"/api/v1/videos/{video_id}")).json()
-    assert body["thumbnails"]["poster"]["player"]["url"] == after
+    assert body["thumbnails"]["poster"]["card"]["url"] == card
+    after = body["thumbnails"]["poster"]["player"]["url"]
+    assert after != before
+    await page.goto(f"/watch/{video_id}")
+    assert await page.get_attribute("#player", "poster") == after
     assert errors == []
     await context.close()
