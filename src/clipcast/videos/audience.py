@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from clipcast.core.errors import InvalidInput
 from clipcast.groups.models import Group, VideoGroup
@@ -70,6 +70,18 @@ async def groups_of(
     return out
 
 
+async def check_owned(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    owner_id: uuid.UUID,
+    group_ids: Collection[uuid.UUID],
+) -> None:
+    """Refuse groups that are not the owner's before anything is created (an upload)."""
+    if group_ids:
+        async with sessions() as session:
+            await _check_owned(session, owner_id, group_ids)
+
+
 async def _check_owned(
     session: AsyncSession, owner_id: uuid.UUID, group_ids: Collection[uuid.UUID]
 ) -> None:
@@ -102,6 +114,8 @@ async def set_audience(
     """Give the video a new visibility (and groups), in the caller's transaction; True if it
     changed. `group_ids` None keeps a group video's groups. When someone who could watch may
     no longer, the key version moves on and every playback token handed out stops working."""
+    # Locked and re-read: a concurrent revoke must not be lost under this one's increment.
+    await session.refresh(video, ["key_version"], with_for_update=True)
     current = (await groups_of(session, [video.id])).get(video.id, [])
     if group_ids is None:
         group_ids = current if visibility is Visibility.GROUP else []

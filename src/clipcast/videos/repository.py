@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clipcast.accounts.models import User
-from clipcast.videos.lifecycle import VideoState, Visibility
+from clipcast.videos.access import listed_for
+from clipcast.videos.lifecycle import VideoState
 from clipcast.videos.models import Clip, Rendition, Video
 
 
@@ -28,11 +29,17 @@ async def renditions_of(session: AsyncSession, video_ids: Sequence[uuid.UUID]) -
 
 
 async def page_of_videos(
-    session: AsyncSession, *, owner_id: uuid.UUID | None, page: int, per_page: int
+    session: AsyncSession,
+    *,
+    owner_id: uuid.UUID | None,
+    page: int,
+    per_page: int,
+    viewer_id: uuid.UUID | None = None,
 ) -> tuple[list[Video], int]:
-    """Public playable videos (owner_id None), or every video of one owner; newest first."""
+    """Playable videos listed for `viewer_id` (owner_id None: public ones, and group ones
+    shared with the viewer), or every video of one owner; newest first."""
     if owner_id is None:
-        where = [Video.visibility == Visibility.PUBLIC, Video.state == VideoState.READY]
+        where = [listed_for(viewer_id), Video.state == VideoState.READY]
     else:
         where = [Video.owner_id == owner_id]
     total = await session.scalar(select(func.count()).select_from(Video).where(*where))

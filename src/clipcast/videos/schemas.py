@@ -43,6 +43,7 @@ class VideoOut(BaseModel):
     progress: int
     playable: bool
     visibility: Visibility
+    groups: list[uuid.UUID] = []  # the share groups of a `group` video, shown to its owner only
     failure_reason: str | None
     width: int | None
     height: int | None
@@ -63,6 +64,8 @@ class VideoPatch(BaseModel):
     title: str | None = Field(default=None, min_length=1, max_length=MAX_TITLE)
     description: str | None = Field(default=None, max_length=MAX_DESCRIPTION)
     visibility: Visibility | None = None
+    # The owner's share groups for visibility `group` (replacing the current ones).
+    groups: list[uuid.UUID] | None = Field(default=None, max_length=100)
     tags: list[str] | None = Field(default=None, max_length=100)
 
 

@@ -6,6 +6,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -15,6 +16,7 @@ from clipcast.core.errors import InvalidInput, NotFound
 from clipcast.outbox.repository import add_event
 from clipcast.thumbnails.schemas import ThumbnailsOut
 from clipcast.thumbnails.urls import thumbnail_urls
+from clipcast.videos import audience
 from clipcast.videos import repository as repo
 from clipcast.videos.access import visible_video
 from clipcast.videos.chain import object_prefix, source_key
@@ -52,6 +54,7 @@ def _media_root(video: Video, viewer: Viewer) -> tuple[str, datetime | None]:
     return media_root_for(
         Visibility(video.visibility),
         video.id,
+        key_version=video.key_version,
         base_url=viewer.base_url,
         secret=viewer.secret,
         token_ttl=viewer.token_ttl,
@@ -67,16 +70,24 @@ def media_root_for(
     secret: bytes,
     token_ttl: int,
     now: datetime,
+    key_version: int = 0,
 ) -> tuple[str, datetime | None]:
     """The root of a video's media URLs and when it expires: plain for a public video,
-    signed for `token_ttl` seconds from `now` for any other (also used by search results)."""
+    signed for `token_ttl` seconds from `now` at the video's `key_version` for any other
+    (also used by search results)."""
     if visibility == Visibility.PUBLIC:
         return media_root(base_url, video_id, None), None
-    token = sign_playback(secret, video_id, now, token_ttl)
+    token = sign_playback(secret, video_id, now, token_ttl, key_version)
     return media_root(base_url, video_id, token), now + timedelta(seconds=token_ttl)
 
 
-def _to_out(video: Video, owner: str, renditions: list[Rendition], viewer: Viewer) -> VideoOut:
+def _to_out(
+    video: Video,
+    owner: str,
+    renditions: list[Rendition],
+    viewer: Viewer,
+    groups: list[uuid.UUID] | None = None,
+) -> VideoOut:
     hls, expires = None, None
     if video.playable and renditions:
         root, expires = _media_root(video, viewer)
@@ -93,6 +104,8 @@ def _to_out(video: Video, owner: str, renditions: list[Rendition], viewer: Viewe
         progress=video.progress,
         playable=video.playable,
         visibility=Visibility(video.visibility),
+        # Which groups it is shared with is the owner's business, not the members'.
+        groups=sorted(groups or []) if video.owner_id == viewer.user_id else [],
         failure_reason=video.failure_reason,
         width=video.width,
         height=video.height,
@@ -121,7 +134,12 @@ async def _outs(session: AsyncSession, videos: list[Video], viewer: Viewer) -> l
     by_video: dict[uuid.UUID, list[Rendition]] = {}
     for r in rends:
         by_video.setdefault(r.video_id, []).append(r)
-    return [_to_out(v, names.get(v.owner_id, ""), by_video.get(v.id, []), viewer) for v in videos]
+    shared = [v.id for v in videos if v.visibility == Visibility.GROUP]
+    groups = await audience.groups_of(session, shared)
+    return [
+        _to_out(v, names.get(v.owner_id, ""), by_video.get(v.id, []), viewer, groups.get(v.id))
+        for v in videos
+    ]
 
 
 async def get_video(
@@ -145,11 +163,16 @@ async def list_videos(
     page: int,
     per_page: int,
 ) -> VideoPage:
-    """Public ready videos for everyone, or all of the viewer's own (`mine`)."""
+    """Public ready videos for everyone (and group videos for their groups' members), or all
+    of the viewer's own (`mine`)."""
     _check_page(page, per_page)
     async with sessions() as session:
         videos, total = await repo.page_of_videos(
-            session, owner_id=viewer.user_id if mine else None, page=page, per_page=per_page
+            session,
+            owner_id=viewer.user_id if mine else None,
+            viewer_id=viewer.user_id,
+            page=page,
+            per_page=per_page,
         )
         items = await _outs(session, videos, viewer)
     return VideoPage(items=items, total=total, page=page, per_page=per_page)
@@ -176,6 +199,7 @@ async def update_video(
         changed = patch.model_dump(exclude_none=True)
         if "tags" in changed:
             changed["tags"] = normalise_tags(changed["tags"])
+        await _change_audience(session, video, changed)
         for field, value in changed.items():
             setattr(video, field, value.strip() if isinstance(value, str) else value)
         if changed:
@@ -188,6 +212,19 @@ async def update_video(
             )
         await session.commit()
         return (await _outs(session, [video], viewer))[0]
+
+
+async def _change_audience(session: AsyncSession, video: Video, changed: dict[str, Any]) -> None:
+    """Visibility and groups are set together by `audience` (which may revoke tokens); they
+    leave `changed` for the event's field list only if they changed anything."""
+    visibility = changed.pop("visibility", None)
+    groups = changed.pop("groups", None)
+    if visibility is None and groups is None:
+        return
+    target = Visibility(visibility or video.visibility)
+    group_ids = list(groups) if isinstance(groups, list) else None
+    if await audience.set_audience(session, video, target, group_ids):
+        changed["visibility"] = video.visibility  # announced as changed; already set
 
 
 async def delete_video(

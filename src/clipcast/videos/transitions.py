@@ -33,6 +33,7 @@ class NewVideo:
     filename: str
     visibility: Visibility
     tags: list[str]
+    groups: tuple[uuid.UUID, ...] = ()  # the share groups of a `group` video
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from clipcast.accounts.api import router as auth_router
 from clipcast.bootstrap import Adapters, build_adapters
 from clipcast.cdn.api import router as cdn_router
 from clipcast.comments.api import router as comments_router
+from clipcast.groups.api import router as groups_router
 from clipcast.ops.api import install_request_middleware
 from clipcast.ops.api import router as ops_router
 from clipcast.runtime import Role, expand, run_roles
@@ -69,6 +70,7 @@ def create_app(
     app.include_router(uploads_router)
     app.include_router(videos_router)
     app.include_router(comments_router)
+    app.include_router(groups_router)
     app.include_router(thumbnails_router)
     app.include_router(search_router)
     app.include_router(cdn_router)
