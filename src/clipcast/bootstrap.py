@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from clipcast.adapters.bus.base import Bus
+from clipcast.adapters.counters.base import Counters
 from clipcast.adapters.search.base import SearchIndex
 from clipcast.adapters.storage.base import ObjectStorage
 from clipcast.db import models as _all_tables  # noqa: F401 - every table known, whichever role runs
@@ -29,11 +30,13 @@ class Adapters:
     bus: Bus
     secret: bytes
     search: SearchIndex
+    counters: Counters
     metrics: Metrics = field(default_factory=Metrics, kw_only=True)
 
     async def close(self) -> None:
         await self.bus.close()  # first: its consumers may still use storage and the database
         await self.search.close()
+        await self.counters.close()
         await self.storage.close()
         await self.engine.dispose()
 
@@ -76,6 +79,16 @@ def build_search(settings: Settings) -> SearchIndex:
     return index
 
 
+def build_counters(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Counters:
+    if settings.redis_url:
+        from clipcast.adapters.counters.redis import RedisCounters
+
+        return RedisCounters(settings.redis_url, prefix=settings.redis_prefix)
+    from clipcast.adapters.counters.sql import SqlCounters
+
+    return SqlCounters(sessions)
+
+
 def load_secret(settings: Settings) -> bytes:
     """The signing key: from settings, or generated once and kept beside the embedded data."""
     if settings.secret_key:
@@ -108,6 +121,7 @@ def build_adapters(settings: Settings) -> Adapters:
         bus=build_bus(settings, sessions),
         secret=load_secret(settings),
         search=build_search(settings),
+        counters=build_counters(settings, sessions),
     )
 
 

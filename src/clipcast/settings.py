@@ -86,6 +86,17 @@ class Settings(BaseSettings):
     # 0 answers them in threads of the process that asks, enough for a small site.
     search_readers: int = Field(default=0, ge=0)
 
+    # Activity and popularity counters.
+    redis_url: str = ""  # empty: counters in SQL tables (embedded); redis://… in scaled mode
+    redis_prefix: str = "clipcast"  # every counter key starts with "{prefix}:"
+    activity_max_events: int = Field(default=500, ge=1)  # per POST /api/v1/activity
+    activity_max_bytes: int = Field(default=256 * 1024, ge=1024)
+    # Events per viewer per minute, per API process (a player sends about 30).
+    activity_rate_per_minute: int = Field(default=1200, ge=1)
+    # Days of the append-only activity log kept (older days are rolled up into per-video
+    # hourly totals, then dropped); 0 keeps every event.
+    activity_retention_days: int = Field(default=0, ge=0)
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -3,6 +3,24 @@
 from __future__ import annotations
 
 from clipcast.accounts.models import AccessToken, User
+from clipcast.activity.models import (
+    ActivityLog,
+    CommentReaction,
+    PendingBatch,
+    PendingDeltas,
+    RollupClip,
+    RollupHour,
+    ViewWindow,
+    WatchHistory,
+)
+from clipcast.adapters.counters.tables import (
+    CounterBatch,
+    CounterClip,
+    CounterComment,
+    CounterHot,
+    CounterHour,
+    CounterVideo,
+)
 from clipcast.comments.models import Comment
 from clipcast.db.base import Base
 from clipcast.events.models import BusBinding, BusDelivery, BusEvent, ProcessedEvent
@@ -16,20 +34,34 @@ metadata = Base.metadata
 
 __all__ = [
     "AccessToken",
+    "ActivityLog",
     "BusBinding",
     "BusDelivery",
     "BusEvent",
     "Clip",
     "Comment",
+    "CommentReaction",
+    "CounterBatch",
+    "CounterClip",
+    "CounterComment",
+    "CounterHot",
+    "CounterHour",
+    "CounterVideo",
     "Group",
     "GroupMember",
     "Job",
     "OutboxEvent",
+    "PendingBatch",
+    "PendingDeltas",
     "ProcessedEvent",
     "Rendition",
+    "RollupClip",
+    "RollupHour",
     "Upload",
     "User",
     "Video",
     "VideoGroup",
+    "ViewWindow",
+    "WatchHistory",
     "metadata",
 ]

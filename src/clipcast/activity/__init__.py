@@ -1,0 +1,1 @@
+"""Activity: viewers' events in batches -> outbox -> bus -> history, the activity log, counters."""

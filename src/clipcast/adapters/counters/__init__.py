@@ -1,0 +1,1 @@
+"""Counters port and its adapters: SQL tables (embedded) and Redis (scaled)."""

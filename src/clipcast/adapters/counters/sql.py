@@ -1,0 +1,274 @@
+"""Counters in SQL tables: the embedded mode's store (SQLite, or PostgreSQL without Redis)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    case,
+    delete,
+    func,
+    literal,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from clipcast.adapters.counters.base import (
+    APPLIED_TTL_SECONDS,
+    COMMENT_FIELDS,
+    VIDEO_FIELDS,
+    CommentCounts,
+    CounterDeltas,
+    CounterTotals,
+    Snapshot,
+    VideoCounts,
+)
+from clipcast.adapters.counters.tables import (
+    CounterBatch,
+    CounterClip,
+    CounterComment,
+    CounterHot,
+    CounterHour,
+    CounterVideo,
+)
+from clipcast.core.clock import utcnow
+
+VIDEOS: Table = CounterVideo.__table__  # type: ignore[assignment]
+CLIPS: Table = CounterClip.__table__  # type: ignore[assignment]
+HOURS: Table = CounterHour.__table__  # type: ignore[assignment]
+HOT: Table = CounterHot.__table__  # type: ignore[assignment]
+COMMENTS: Table = CounterComment.__table__  # type: ignore[assignment]
+BATCHES: Table = CounterBatch.__table__  # type: ignore[assignment]
+ALL_TABLES = (VIDEOS, CLIPS, HOURS, HOT, COMMENTS, BATCHES)
+Rows = list[dict[str, Any]]
+
+
+def _insert(session: AsyncSession, table: Table) -> postgresql.Insert | sqlite.Insert:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise ValueError(f"clipcast supports SQLite and PostgreSQL, not {dialect}")
+
+
+async def _add(
+    session: AsyncSession, table: Table, rows: Rows, keys: Sequence[str], adds: Sequence[str]
+) -> None:
+    """Upsert that adds `adds` columns to existing rows. Rows go in key order, so two
+    transactions touching the same rows lock them in the same order (no deadlock)."""
+    if not rows:
+        return
+    rows.sort(key=lambda row: tuple(str(row[k]) for k in keys))
+    stmt = _insert(session, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in adds}
+    )
+    await session.execute(stmt, rows)
+
+
+class SqlCounters:
+    """Counters as rows; each batch applies in one transaction with its id's row."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def apply(self, batch_id: uuid.UUID, deltas: CounterDeltas) -> bool:
+        async with self._sessions() as session, session.begin():
+            marker = _insert(session, BATCHES).values(batch_id=batch_id, applied_at=utcnow())
+            marker = marker.on_conflict_do_nothing(index_elements=["batch_id"])
+            new = await session.scalar(marker.returning(BATCHES.c.batch_id))
+            if new is None:
+                return False
+            await _apply_rows(session, deltas)
+        return True
+
+    async def snapshot(self, video_ids: list[uuid.UUID], batch_ids: list[uuid.UUID]) -> Snapshot:
+        # One statement, so one consistent view on both databases (SQLite begins no read
+        # transaction for plain SELECTs, so two statements could straddle a commit).
+        v, b = VIDEOS.c, BATCHES.c
+        videos = select(
+            literal("v").label("kind"),
+            v.video_id.label("id"),
+            v.views,
+            v.likes,
+            v.dislikes,
+            v.watch_ms,
+        ).where(v.video_id.in_(video_ids or [uuid.UUID(int=0)]))
+        zero = literal(0)
+        batches = select(
+            literal("b").label("kind"), b.batch_id.label("id"), zero, zero, zero, zero
+        ).where(b.batch_id.in_(batch_ids or [uuid.UUID(int=0)]))
+        async with self._sessions() as session:
+            rows = (await session.execute(union_all(videos, batches))).all()
+        counts = {row[1]: VideoCounts(*map(int, row[2:6])) for row in rows if row[0] == "v"}
+        applied = frozenset(row[1] for row in rows if row[0] == "b")
+        return Snapshot(videos=counts, applied=applied)
+
+    async def clip_views(self, video_id: uuid.UUID) -> dict[int, int]:
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(CLIPS.c.clip, CLIPS.c.reached).where(CLIPS.c.video_id == video_id)
+            )
+            return {int(clip): int(n) for clip, n in rows if n}
+
+    async def views_by_hour(
+        self, video_id: uuid.UUID, first_hour: int, last_hour: int
+    ) -> dict[int, int]:
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(HOURS.c.hour, HOURS.c.views).where(
+                    HOURS.c.video_id == video_id, HOURS.c.hour.between(first_hour, last_hour)
+                )
+            )
+            return {int(hour): int(n) for hour, n in rows if n}
+
+    async def hot(
+        self, scope: str, weights: dict[int, float], limit: int
+    ) -> list[tuple[uuid.UUID, float]]:
+        if not weights:
+            return []
+        weight = case(weights, value=HOT.c.hour, else_=0.0)
+        score: ColumnElement[float] = func.sum(HOT.c.score * weight)
+        stmt = (
+            select(HOT.c.video_id, score.label("score"))
+            .where(HOT.c.scope == scope, HOT.c.hour.in_(list(weights)))
+            .group_by(HOT.c.video_id)
+            .having(score > 0)
+            .order_by(score.desc(), HOT.c.video_id)
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            return [(row[0], float(row[1])) for row in await session.execute(stmt)]
+
+    async def comment_counts(self, comment_ids: list[uuid.UUID]) -> dict[uuid.UUID, CommentCounts]:
+        if not comment_ids:
+            return {}
+        c = COMMENTS.c
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(c.comment_id, c.likes, c.dislikes).where(c.comment_id.in_(comment_ids))
+            )
+            return {row[0]: CommentCounts(int(row[1]), int(row[2])) for row in rows}
+
+    async def popular_comments(
+        self, video_id: uuid.UUID, offset: int, limit: int
+    ) -> list[tuple[uuid.UUID, float]]:
+        c = COMMENTS.c
+        stmt = (
+            select(c.comment_id, c.score)
+            .where(c.video_id == video_id)
+            .order_by(c.score.desc(), c.comment_id)
+            .offset(offset)
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            return [(row[0], float(row[1])) for row in await session.execute(stmt)]
+
+    async def forget_video(self, video_id: uuid.UUID) -> None:
+        async with self._sessions() as session, session.begin():
+            for table in (VIDEOS, CLIPS, HOURS, HOT, COMMENTS):
+                await session.execute(delete(table).where(table.c.video_id == video_id))
+
+    async def forget_comment(self, video_id: uuid.UUID, comment_id: uuid.UUID) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                delete(COMMENTS).where(
+                    COMMENTS.c.comment_id == comment_id, COMMENTS.c.video_id == video_id
+                )
+            )
+
+    async def replace_all(self, totals: CounterTotals, applied: set[uuid.UUID]) -> None:
+        async with self._sessions() as session, session.begin():
+            for table in ALL_TABLES:
+                await session.execute(delete(table))
+            await _insert_totals(session, totals)
+            if applied:
+                now = utcnow()
+                rows = [{"batch_id": b, "applied_at": now} for b in applied]
+                await session.execute(_insert(session, BATCHES), rows)
+
+    async def prune(self, *, now: datetime, hot_hours: int) -> None:
+        before_hour = int(now.timestamp()) // 3600 - hot_hours
+        async with self._sessions() as session, session.begin():
+            await session.execute(delete(HOT).where(HOT.c.hour < before_hour))
+            applied_before = now - timedelta(seconds=APPLIED_TTL_SECONDS)
+            await session.execute(delete(BATCHES).where(BATCHES.c.applied_at < applied_before))
+
+    async def check(self) -> None:
+        async with self._sessions() as session:
+            await session.execute(text("SELECT 1"))
+
+    async def close(self) -> None:
+        """The engine belongs to the composition root, which disposes of it."""
+
+
+async def _apply_rows(session: AsyncSession, d: CounterDeltas) -> None:
+    videos: dict[uuid.UUID, dict[str, Any]] = {}
+    for (video_id, name), n in d.videos.items():
+        row = videos.setdefault(video_id, _video_row(video_id))
+        row[name] += int(n)
+    await _add(session, VIDEOS, list(videos.values()), ["video_id"], list(VIDEO_FIELDS))
+    clips = [{"video_id": v, "clip": c, "reached": int(n)} for (v, c), n in d.clips.items() if n]
+    await _add(session, CLIPS, clips, ["video_id", "clip"], ["reached"])
+    hours = [{"video_id": v, "hour": h, "views": int(n)} for (v, h), n in d.hours.items() if n]
+    await _add(session, HOURS, hours, ["video_id", "hour"], ["views"])
+    hot = [
+        {"scope": s, "hour": h, "video_id": v, "score": float(n)}
+        for (s, h, v), n in d.hot.items()
+        if n
+    ]
+    await _add(session, HOT, hot, ["scope", "hour", "video_id"], ["score"])
+    await _add(session, COMMENTS, _comment_rows(d), ["comment_id"], ["likes", "dislikes", "score"])
+
+
+def _video_row(video_id: uuid.UUID) -> dict[str, Any]:
+    return {"video_id": video_id, "views": 0, "likes": 0, "dislikes": 0, "watch_ms": 0}
+
+
+def _comment_rows(d: CounterDeltas) -> Rows:
+    rows: dict[uuid.UUID, dict[str, Any]] = {}
+    for (video_id, comment_id, name), n in d.comments.items():
+        row = rows.setdefault(
+            comment_id,
+            {"comment_id": comment_id, "video_id": video_id, "likes": 0, "dislikes": 0, "score": 0},
+        )
+        row[name] += int(n)
+        row["score"] += int(n) if name == COMMENT_FIELDS[0] else -int(n)
+    return [row for row in rows.values() if row["likes"] or row["dislikes"]]
+
+
+async def _insert_totals(session: AsyncSession, t: CounterTotals) -> None:
+    statements: list[tuple[Table, Rows]] = [
+        (VIDEOS, [{"video_id": v, **vars(c)} for v, c in t.videos.items()]),
+        (CLIPS, [{"video_id": v, "clip": c, "reached": n} for (v, c), n in t.clips.items()]),
+        (HOURS, [{"video_id": v, "hour": h, "views": n} for (v, h), n in t.hours.items()]),
+        (
+            HOT,
+            [{"scope": s, "hour": h, "video_id": v, "score": n} for (s, h, v), n in t.hot.items()],
+        ),
+        (
+            COMMENTS,
+            [
+                {
+                    "comment_id": c,
+                    "video_id": v,
+                    "likes": n.likes,
+                    "dislikes": n.dislikes,
+                    "score": n.likes - n.dislikes,
+                }
+                for c, (v, n) in t.comments.items()
+            ],
+        ),
+    ]
+    for table, rows in statements:
+        if rows:
+            await session.execute(_insert(session, table), rows)
