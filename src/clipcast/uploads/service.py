@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,9 +22,15 @@ from clipcast.core.ids import new_id
 from clipcast.jobs.queue import JobKind, enqueue
 from clipcast.uploads.models import Upload
 from clipcast.videos.chain import source_key
-from clipcast.videos.lifecycle import VideoState, Visibility, check_transition
-from clipcast.videos.models import Video
+from clipcast.videos.lifecycle import Visibility
+from clipcast.videos.schemas import MAX_DESCRIPTION, MAX_TITLE
 from clipcast.videos.tags import split_tags
+from clipcast.videos.transitions import (
+    NewVideo,
+    add_uploading,
+    discard_unfinished,
+    start_processing,
+)
 
 
 class Locked(ClipcastError):
@@ -55,19 +61,27 @@ def part_path(upload_dir: Path, upload_id: uuid.UUID) -> Path:
     return upload_dir / f"{upload_id}.part"
 
 
-def _video_fields(meta: dict[str, str]) -> dict[str, Any]:
-    filename = meta.get("filename", "")[:255]
-    title = (meta.get("title") or Path(filename).stem or "Untitled").strip()[:200]
+def _new_video(meta: dict[str, str]) -> NewVideo:
+    """The video's fields from tus metadata; over-long values are refused, never cut short."""
+    filename = meta.get("filename", "")[:255]  # only shown to the owner; not theirs to choose
+    title = (meta.get("title") or Path(filename).stem or "Untitled").strip()
+    description = meta.get("description", "")
+    if len(title) > MAX_TITLE:
+        raise InvalidInput(f"The title is over {MAX_TITLE} characters.", code="title_too_long")
+    if len(description) > MAX_DESCRIPTION:
+        raise InvalidInput(
+            f"The description is over {MAX_DESCRIPTION} characters.", code="description_too_long"
+        )
     visibility = meta.get("visibility", Visibility.PUBLIC)
     if visibility not in set(Visibility):
-        raise InvalidInput("visibility is public, unlisted or private.", code="bad_visibility")
-    return {
-        "filename": filename,
-        "title": title or "Untitled",
-        "description": meta.get("description", "")[:10_000],
-        "visibility": visibility,
-        "tags": split_tags(meta.get("tags", "")),
-    }
+        raise InvalidInput(f"visibility is one of {', '.join(Visibility)}.", code="bad_visibility")
+    return NewVideo(
+        title=title or "Untitled",
+        description=description,
+        filename=filename,
+        visibility=Visibility(visibility),
+        tags=split_tags(meta.get("tags", "")),
+    )
 
 
 async def create_upload(
@@ -88,7 +102,7 @@ async def create_upload(
         raise TooLarge(f"The file is larger than the limit of {max_bytes} bytes.")
     if length == 0:
         raise InvalidInput("The file is empty.", code="empty_upload")
-    fields = _video_fields(meta)
+    new = _new_video(meta)
     video_id = new_id()
     part_path(upload_dir, video_id).touch()
     upload = Upload(
@@ -101,19 +115,7 @@ async def create_upload(
         expires_at=now + expiry,
     )
     async with sessions() as session:
-        session.add(
-            Video(
-                id=video_id,
-                owner_id=owner_id,
-                created_at=now,
-                updated_at=now,
-                state=VideoState.UPLOADING,
-                progress=0,
-                playable=False,
-                thumbnails={},
-                **fields,
-            )
-        )
+        add_uploading(session, video_id, owner_id, new, now)
         await session.flush()
         session.add(upload)
         await session.commit()
@@ -281,13 +283,11 @@ async def finish_if_complete(
     await storage.put_file(source_key(upload_id), path, "application/octet-stream")
     async with sessions() as session:
         upload = await session.get(Upload, upload_id, with_for_update=True)
-        video = await session.get(Video, upload_id, with_for_update=True)
-        if upload is None or video is None or upload.completed_at is not None:
+        if upload is None or upload.completed_at is not None:
             return False
-        check_transition(VideoState(video.state), VideoState.PROCESSING)
+        if not await start_processing(session, upload_id, now):
+            return False
         upload.completed_at = now
-        video.state = VideoState.PROCESSING
-        video.updated_at = now
         enqueue(session, JobKind.TRANSCODE, upload_id, now)
         await session.commit()
     path.unlink(missing_ok=True)
@@ -304,9 +304,7 @@ async def terminate(
     if upload.completed_at is not None:
         raise Conflict("This upload is finished; delete the video instead.", code="upload_done")
     async with sessions() as session:
-        video = await session.get(Video, upload.id)
-        if video is not None:
-            await session.delete(video)  # the upload row cascades
+        await discard_unfinished(session, upload.id)  # the upload row cascades
         await session.commit()
     part_path(upload_dir, upload.id).unlink(missing_ok=True)
 
@@ -322,9 +320,7 @@ async def expire_uploads(
             )
         )
         for upload in stale:
-            video = await session.get(Video, upload.id)
-            if video is not None:
-                await session.delete(video)
+            await discard_unfinished(session, upload.id)
         await session.commit()
     for upload in stale:
         part_path(upload_dir, upload.id).unlink(missing_ok=True)
