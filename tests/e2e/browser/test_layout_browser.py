@@ -30,7 +30,7 @@ async def _header_height(page: Page) -> float:
 
 
 async def test_on_a_phone_the_header_is_one_row_and_its_menu_opens(
-    browser: Browser, server_url: str
+    browser: Browser, server_url: str, screenshot_dir: Path
 ) -> None:
     context = await browser.new_context(base_url=server_url, viewport=PHONE)
     page = await context.new_page()
@@ -54,6 +54,7 @@ async def test_on_a_phone_the_header_is_one_row_and_its_menu_opens(
     await expect(menu.get_by_test_id("username")).to_have_text("phone-user")
     await expect(menu.get_by_role("button", name="Log out")).to_be_visible()
     assert await _header_height(page) <= HEADER_MAX_PX, "the menu overlays the page"
+    await page.screenshot(path=screenshot_dir / "phone-menu.png")
     await page.keyboard.press("Escape")
     await expect(mine).to_be_hidden()
     await toggle.click()
