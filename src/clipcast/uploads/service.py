@@ -21,6 +21,7 @@ from clipcast.core.errors import ClipcastError, Conflict, InvalidInput, NotFound
 from clipcast.core.ids import new_id
 from clipcast.jobs.queue import JobKind, enqueue
 from clipcast.uploads.models import Upload
+from clipcast.videos import audience
 from clipcast.videos.chain import source_key
 from clipcast.videos.lifecycle import Visibility
 from clipcast.videos.schemas import MAX_DESCRIPTION, MAX_TITLE
@@ -75,12 +76,15 @@ def _new_video(meta: dict[str, str]) -> NewVideo:
     visibility = meta.get("visibility", Visibility.PUBLIC)
     if visibility not in set(Visibility):
         raise InvalidInput(f"visibility is one of {', '.join(Visibility)}.", code="bad_visibility")
+    groups = audience.parse_group_ids(meta.get("groups", ""))  # `group`: the share groups
+    audience.check_audience(Visibility(visibility), groups)
     return NewVideo(
         title=title or "Untitled",
         description=description,
         filename=filename,
         visibility=Visibility(visibility),
         tags=split_tags(meta.get("tags", "")),
+        groups=groups,
     )
 
 
@@ -103,6 +107,7 @@ async def create_upload(
     if length == 0:
         raise InvalidInput("The file is empty.", code="empty_upload")
     new = _new_video(meta)
+    await audience.check_owned(sessions=sessions, owner_id=owner_id, group_ids=new.groups)
     video_id = new_id()
     part_path(upload_dir, video_id).touch()
     upload = Upload(
@@ -115,8 +120,9 @@ async def create_upload(
         expires_at=now + expiry,
     )
     async with sessions() as session:
-        add_uploading(session, video_id, owner_id, new, now)
+        video = add_uploading(session, video_id, owner_id, new, now)
         await session.flush()
+        await audience.share_new(session, video, new.groups)
         session.add(upload)
         await session.commit()
     return upload
