@@ -60,12 +60,14 @@ async def search(
     # The use case's JSON as it is: it was built from these models, so validating it again
     # on the way out would only cost time.
     viewer_id = user.id if user else None
+    groups = await service.viewer_groups(sessions=adapters.sessions, viewer_id=viewer_id)
     body = await service.search_json(
         adapters.search,
         params,
         viewer_id,
         utcnow(),
         media_links(viewer_for(request, adapters, None)),
+        groups,
     )
     return Response(content=body, media_type="application/json")
 
@@ -78,7 +80,11 @@ def media_links(viewer: Viewer) -> service.MediaLinks:
 @router.get("/suggest")
 async def suggest(adapters: AdaptersDep, user: OptionalUser, q: QueryText = "") -> SuggestOut:
     """Up to 8 titles for what has been typed so far."""
+    viewer_id = user.id if user else None
     titles = await service.suggest_titles(
-        index=adapters.search, q=q, viewer_id=user.id if user else None
+        index=adapters.search,
+        q=q,
+        viewer_id=viewer_id,
+        groups=await service.viewer_groups(sessions=adapters.sessions, viewer_id=viewer_id),
     )
     return SuggestOut(suggestions=titles)

@@ -37,7 +37,13 @@ def video_tags(video: Video) -> tuple[str, ...]:
     return clean_tags(getattr(video, "tags", None) or ())
 
 
-def to_document(video: Video, owner_name: str, popularity: float = 0.0) -> SearchDoc:
+def to_document(
+    video: Video,
+    owner_name: str,
+    popularity: float = 0.0,
+    groups: Iterable[uuid.UUID] = (),
+) -> SearchDoc:
+    """`groups`: the video's share groups, whose members find it if its visibility is group."""
     visibility = Visibility(video.visibility)
     return SearchDoc(
         video_id=video.id,
@@ -52,6 +58,8 @@ def to_document(video: Video, owner_name: str, popularity: float = 0.0) -> Searc
         duration=float(video.duration or 0.0),
         popularity=popularity,
         thumbnails=card_thumbnails(video.thumbnails, video.id),
+        groups=tuple(sorted(groups)) if visibility is Visibility.GROUP else (),
+        key_version=video.key_version or 0,
     )
 
 

@@ -162,10 +162,15 @@ def check_page(page: int, per_page: int) -> None:
 
 
 def build_search_query(
-    params: SearchParams, *, viewer_id: uuid.UUID | None, now: datetime
+    params: SearchParams,
+    *,
+    viewer_id: uuid.UUID | None,
+    now: datetime,
+    groups: tuple[uuid.UUID, ...] = (),
 ) -> SearchQuery:
     """The query for one results page; `viewer_id` also finds the viewer's own unlisted and
-    private videos, and nobody else's."""
+    private videos, and nobody else's; `groups` (those the viewer is in) the group videos
+    shared with them."""
     check_page(params.page, params.per_page)
     terms = parse_terms(params.q)
     # Without words there is no relevance to sort by; newest first is what people expect.
@@ -180,6 +185,7 @@ def build_search_query(
         prefix_fields=PREFIX_FIELDS,
         filters=build_filters(params, now),
         visible_to=viewer_id,
+        visible_groups=groups if viewer_id is not None else (),
         sort=sort,
         offset=(params.page - 1) * params.per_page,
         limit=params.per_page,
@@ -187,7 +193,11 @@ def build_search_query(
 
 
 def build_suggest_query(
-    q: str, *, viewer_id: uuid.UUID | None, limit: int = SUGGEST_LIMIT
+    q: str,
+    *,
+    viewer_id: uuid.UUID | None,
+    limit: int = SUGGEST_LIMIT,
+    groups: tuple[uuid.UUID, ...] = (),
 ) -> SearchQuery | None:
     """Titles to offer while typing: earlier words forgive typos, the last one is matched as
     typed so far (a typo in half a word would suggest unrelated titles). None: nothing to ask."""
@@ -205,6 +215,7 @@ def build_suggest_query(
         prefix_weight=PREFIX_WEIGHT,
         prefix_fields=frozenset({TextField.TITLE}),
         visible_to=viewer_id,
+        visible_groups=groups if viewer_id is not None else (),
         limit=limit,
     )
 

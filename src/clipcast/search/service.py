@@ -30,6 +30,8 @@ from clipcast.search.query import (
 )
 from clipcast.search.schemas import SearchPageOut
 from clipcast.search.snippets import Highlighter
+from clipcast.videos.access import member_group_ids
+from clipcast.videos.audience import groups_of
 from clipcast.videos.lifecycle import Visibility
 from clipcast.videos.service import media_root_for
 
@@ -49,10 +51,11 @@ async def index_video(
     """
     async with sessions() as session:
         found = await repo.video_with_owner(session, video_id)
+        groups = await groups_of(session, [video_id])
     if found is None or not indexable(found[0]):
         await index.delete([video_id])
         return False
-    await index.upsert([to_document(*found)])
+    await index.upsert([to_document(*found, groups=groups.get(video_id, ()))])
     return True
 
 
@@ -76,7 +79,9 @@ async def reindex_all(
         await index.clear(commit=False)
         async with sessions() as session:
             async for batch in repo.ready_videos(session, batch_size):
-                await index.upsert([to_document(v, name) for v, name in batch], commit=False)
+                groups = await groups_of(session, [v.id for v, _name in batch])
+                docs = [to_document(v, name, groups=groups.get(v.id, ())) for v, name in batch]
+                await index.upsert(docs, commit=False)
                 count += len(batch)
     except BaseException:
         await index.rollback()
@@ -107,6 +112,7 @@ def _root(hit: SearchHit, links: MediaLinks | None, now: datetime) -> str | None
         secret=links.secret,
         token_ttl=links.token_ttl,
         now=now,
+        key_version=hit.key_version,
     )
     return root
 
@@ -154,11 +160,13 @@ def answer_search(
     viewer_id: uuid.UUID | None,
     now: datetime,
     links: MediaLinks | None = None,
+    groups: tuple[uuid.UUID, ...] = (),
 ) -> bytes:
     """The whole of a search, blocking, as JSON (schemas.SearchPageOut): run by
     `SearchIndex.run` where the index is read. JSON crosses to a reader process and back in a
     fifth of the time a pickle of models takes, and it is what the API sends anyway."""
-    page, used = _forgiving(searcher, build_search_query(params, viewer_id=viewer_id, now=now))
+    query = build_search_query(params, viewer_id=viewer_id, now=now, groups=groups)
+    page, used = _forgiving(searcher, query)
     marks = Highlighter(used.terms)
     out = {
         "items": [_item(hit, marks, _root(hit, links, now)) for hit in page.hits],
@@ -170,10 +178,14 @@ def answer_search(
 
 
 def answer_suggest(
-    searcher: Searcher, q: str, viewer_id: uuid.UUID | None, limit: int
+    searcher: Searcher,
+    q: str,
+    viewer_id: uuid.UUID | None,
+    limit: int,
+    groups: tuple[uuid.UUID, ...] = (),
 ) -> list[str]:
     """The whole of a suggestion, blocking, as `answer_search`."""
-    query = build_suggest_query(q, viewer_id=viewer_id, limit=limit)
+    query = build_suggest_query(q, viewer_id=viewer_id, limit=limit, groups=groups)
     if query is None:
         return []
     titles = searcher.suggest(without_typos(query))
@@ -189,10 +201,12 @@ async def search_videos(
     viewer_id: uuid.UUID | None,
     now: datetime,
     links: MediaLinks | None = None,
+    groups: tuple[uuid.UUID, ...] = (),
 ) -> SearchPageOut:
-    """One page of videos the viewer may watch, best first, with highlighted snippets (and,
-    given `links`, thumbnail URLs)."""
-    body = await search_json(index, params, viewer_id, now, links)
+    """One page of videos the viewer may find, best first, with highlighted snippets (and,
+    given `links`, thumbnail URLs); `groups` are the share groups the viewer is in
+    (`viewer_groups`)."""
+    body = await search_json(index, params, viewer_id, now, links, groups)
     return SearchPageOut.model_validate_json(body)
 
 
@@ -202,13 +216,30 @@ async def search_json(
     viewer_id: uuid.UUID | None,
     now: datetime,
     links: MediaLinks | None = None,
+    groups: tuple[uuid.UUID, ...] = (),
 ) -> bytes:
     """`search_videos` as the JSON the API sends."""
-    return await index.run(answer_search, params, viewer_id, now, links)
+    return await index.run(answer_search, params, viewer_id, now, links, groups)
 
 
 async def suggest_titles(
-    *, index: SearchIndex, q: str, viewer_id: uuid.UUID | None, limit: int = SUGGEST_LIMIT
+    *,
+    index: SearchIndex,
+    q: str,
+    viewer_id: uuid.UUID | None,
+    limit: int = SUGGEST_LIMIT,
+    groups: tuple[uuid.UUID, ...] = (),
 ) -> list[str]:
-    """Titles to offer while `q` is being typed, from videos the viewer may watch."""
-    return await index.run(answer_suggest, q, viewer_id, limit)
+    """Titles to offer while `q` is being typed, from videos the viewer may find."""
+    return await index.run(answer_suggest, q, viewer_id, limit, groups)
+
+
+async def viewer_groups(
+    *, sessions: async_sessionmaker[AsyncSession], viewer_id: uuid.UUID | None
+) -> tuple[uuid.UUID, ...]:
+    """The share groups the viewer is in, read from SQL on each search: a member removed
+    from a group stops finding its videos at once, whatever the index holds."""
+    if viewer_id is None:
+        return ()
+    async with sessions() as session:
+        return tuple(sorted(await member_group_ids(session, viewer_id)))

@@ -270,12 +270,16 @@ async def search(
     results: SearchPageOut | None = None
     error: str | None = None
     try:
+        viewer_id = user.id if user else None
         results = await search_service.search_videos(
             index=adapters.search,
             params=params,
-            viewer_id=user.id if user else None,
+            viewer_id=viewer_id,
             now=utcnow(),
             links=media_links(viewer_for(request, adapters, None)),
+            groups=await search_service.viewer_groups(
+                sessions=adapters.sessions, viewer_id=viewer_id
+            ),
         )
     except InvalidInput as exc:
         error = exc.message

@@ -2,7 +2,8 @@
 
 The query is built by `clipcast.search.query` (pure): which words, how many typos each may
 carry, which fields weigh what, and who is asking. An adapter only translates it; it holds
-no ranking policy and no access rule of its own beyond "listed, or owned by `visible_to`".
+no ranking policy and no access rule of its own beyond "listed, owned by `visible_to`, or
+shared with one of `visible_groups`".
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class SearchDoc:
     # What a results card shows (poster, hover preview): JSON as the API shapes it, each URL
     # starting with a mark for the video's media root (search.documents): stored, not searched.
     thumbnails: str = ""
+    groups: tuple[uuid.UUID, ...] = ()  # share groups whose members find it (visibility group)
+    key_version: int = 0  # signs its media URLs, as the video row's (cdn.signing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +91,8 @@ class SearchQuery:
     `fields`. An exact term scores its field's BM25 times the boost; a typo match (only in
     `fuzzy_fields`, and only for words the field does not hold as typed) scores a constant
     `boost * fuzzy_weight`, a prefix match (only in `prefix_fields`) `boost * prefix_weight`.
-    Only documents that are listed, or owned by `visible_to`, are returned.
+    Only documents that are listed, owned by `visible_to`, or shared with one of
+    `visible_groups` (the share groups `visible_to` is a member of), are returned.
     """
 
     terms: tuple[TermMatch, ...] = ()
@@ -100,6 +104,7 @@ class SearchQuery:
     prefix_fields: frozenset[TextField] = field(default_factory=frozenset)
     filters: Filters = Filters()
     visible_to: uuid.UUID | None = None
+    visible_groups: tuple[uuid.UUID, ...] = ()
     sort: SortOrder = SortOrder.RELEVANCE
     offset: int = 0
     limit: int = 20
@@ -119,6 +124,7 @@ class SearchHit:
     popularity: float
     score: float | None  # relevance; None when sorted by date or popularity
     thumbnails: str = ""  # as in SearchDoc
+    key_version: int = 0  # as in SearchDoc
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ from clipcast.adapters.search.base import (
 )
 
 # A schema change gets a new directory; `clipcast search reindex` fills it from SQL.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: share groups and key versions
 _STEM, _PLAIN, _KEYWORD = "clipcast_stem", "clipcast_plain", "clipcast_keyword"
 _MAX_TOKEN_CHARS = 40  # longer "words" are noise (hashes, URLs) and bloat the dictionary
 
@@ -96,6 +96,8 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("owner_key", tokenizer_name=_KEYWORD, index_option="basic")
     builder.add_text_field("visibility", stored=True, tokenizer_name="raw", index_option="basic")
     builder.add_boolean_field("listed", indexed=True)
+    builder.add_text_field("group", tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("key_version", stored=True)
     builder.add_date_field("created_at", stored=True, indexed=True, fast=True)
     # The same moment as an integer: tantivy reads only numeric fast fields back for ties.
     builder.add_integer_field("created_ts", fast=True)
@@ -283,6 +285,9 @@ class TantivyIndex:
         doc.add_text("owner_key", d.owner_name)
         doc.add_text("visibility", d.visibility)
         doc.add_boolean("listed", d.listed)
+        for group_id in d.groups:
+            doc.add_text("group", str(group_id))
+        doc.add_integer("key_version", d.key_version)
         doc.add_date("created_at", d.created_at)
         doc.add_integer("created_ts", int(d.created_at.timestamp()))
         doc.add_float("duration", d.duration)
@@ -365,7 +370,7 @@ class TantivyIndex:
 
     def _filters(self, query: SearchQuery) -> list[Query]:
         f: Filters = query.filters
-        out = [self._visible(query.visible_to)]
+        out = [self._visible(query.visible_to, query.visible_groups)]
         if f.duration_min is not None or f.duration_max is not None:
             out.append(
                 Query.range_query(
@@ -388,12 +393,13 @@ class TantivyIndex:
         token = self._first_token(_ANALYZER_OF[field], value)
         return Query.term_query(self._schema, field, token) if token else Query.empty_query()
 
-    def _visible(self, viewer: uuid.UUID | None) -> Query:
+    def _visible(self, viewer: uuid.UUID | None, groups: Sequence[uuid.UUID]) -> Query:
         listed = Query.term_query(self._schema, "listed", True)
         if viewer is None:
             return listed
         own = Query.term_query(self._schema, "owner_id", str(viewer))
-        return Query.boolean_query([(Occur.Should, listed), (Occur.Should, own)])
+        shared = [Query.term_query(self._schema, "group", str(g)) for g in groups]
+        return Query.boolean_query([(Occur.Should, q) for q in (listed, own, *shared)])
 
 
 class _BlockingSearcher:
@@ -451,4 +457,5 @@ def _hit(doc: tantivy.Document, score: float | None) -> SearchHit:
         popularity=float(first("popularity", 0.0)),
         score=score,
         thumbnails=first("thumbnails", b"").decode(),
+        key_version=int(first("key_version", 0)),
     )
