@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +20,10 @@ videos_app = typer.Typer(help="List and inspect videos.", no_args_is_help=True)
 app.add_typer(videos_app, name="videos")
 search_app = typer.Typer(help="Manage this node's search index.", no_args_is_help=True)
 app.add_typer(search_app, name="search")
+counters_app = typer.Typer(help="Popularity counters (SQL or Redis).", no_args_is_help=True)
+app.add_typer(counters_app, name="counters")
+activity_app = typer.Typer(help="The activity log.", no_args_is_help=True)
+app.add_typer(activity_app, name="activity")
 console = Console()
 
 
@@ -89,7 +94,10 @@ def api(
 def worker(
     role: Annotated[
         list[str],
-        typer.Option("--role", help="transcode, thumbnails, search, relay or all (repeatable)."),
+        typer.Option(
+            "--role",
+            help="transcode, thumbnails, search, activity, relay or all (repeatable).",
+        ),
     ],
 ) -> None:
     """Background work without HTTP; SIGTERM finishes or releases the work in hand, then exits."""
@@ -221,6 +229,75 @@ def search_reindex() -> None:
         )
         raise typer.Exit(1) from None
     console.print(f"[green]search index rebuilt[/green]: {count} video(s)")
+
+
+@contextlib.asynccontextmanager
+async def _activity_deps() -> AsyncIterator[tuple[Any, Any]]:
+    """Sessions and counters only: no search index or storage to open beside a running node."""
+    from clipcast.bootstrap import build_counters
+    from clipcast.db.session import make_engine, make_sessionmaker
+
+    settings = Settings()
+    engine = make_engine(settings.resolved_database_url())
+    sessions = make_sessionmaker(engine)
+    counters = build_counters(settings, sessions)
+    try:
+        yield sessions, counters
+    finally:
+        await counters.close()
+        await engine.dispose()
+
+
+async def _rebuild_counters() -> Any:
+    from clipcast.activity.rebuild import rebuild_counters
+    from clipcast.core.clock import utcnow
+
+    async with _activity_deps() as (sessions, counters):
+        return await rebuild_counters(sessions=sessions, counters=counters, now=utcnow())
+
+
+@counters_app.command("rebuild")
+def counters_rebuild() -> None:
+    """Recompute every counter from SQL (after a Redis wipe). Exact with the activity workers
+    stopped; with them running, run it again once they are idle."""
+    import asyncio
+
+    done = asyncio.run(_rebuild_counters())
+    console.print(
+        f"[green]counters rebuilt[/green]: {done.videos} video(s), {done.clips} clip point(s), "
+        f"{done.comments} comment(s); {done.pending} batch(es) in flight marked applied"
+    )
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def _export(since: datetime, until: datetime | None) -> int:
+    import sys
+
+    from clipcast.activity.export import export_csv
+
+    async with _activity_deps() as (sessions, _counters):
+        return await export_csv(sessions=sessions, since=since, until=until, out=sys.stdout)
+
+
+@activity_app.command("export")
+def activity_export(
+    since: Annotated[str, typer.Option(help="First moment, ISO 8601 (UTC if no zone).")],
+    until: Annotated[str | None, typer.Option(help="End (excluded); default: now.")] = None,
+) -> None:
+    """Write the activity log's events as CSV to stdout, oldest first, for learning."""
+    import asyncio
+
+    try:
+        start, end = _moment(since), _moment(until) if until else None
+    except ValueError:
+        Console(stderr=True).print("[red]error:[/red] --since/--until take ISO 8601 times")
+        raise typer.Exit(2) from None
+    count = asyncio.run(_export(start, end))
+    Console(stderr=True).print(f"{count} event(s) exported")
 
 
 def main() -> None:

@@ -9,8 +9,9 @@ import socket
 import time
 from datetime import timedelta
 from enum import StrEnum
+from typing import cast
 
-from clipcast.adapters.bus.base import Event, Handler, Subscription
+from clipcast.adapters.bus.base import BatchBus, Event, Handler, Subscription
 from clipcast.bootstrap import Adapters
 
 log = logging.getLogger(__name__)
@@ -20,11 +21,12 @@ class Role(StrEnum):
     TRANSCODE = "transcode"
     THUMBNAILS = "thumbnails"
     SEARCH = "search"
+    ACTIVITY = "activity"
     RELAY = "relay"
     ALL = "all"
 
 
-WORKER_ROLES = (Role.TRANSCODE, Role.THUMBNAILS, Role.SEARCH)
+WORKER_ROLES = (Role.TRANSCODE, Role.THUMBNAILS, Role.SEARCH, Role.ACTIVITY)
 
 
 def expand(roles: list[Role]) -> set[Role]:
@@ -90,6 +92,17 @@ async def _subscribe(adapters: Adapters, roles: set[Role]) -> list[Subscription]
                 group, list(SEARCH_TOPICS), _measured(adapters, group, search)
             )
         )
+    if Role.ACTIVITY in roles:
+        from clipcast.activity.handlers import subscribe as subscribe_activity
+
+        subs.append(
+            await subscribe_activity(
+                cast(BatchBus, adapters.bus),  # both bus adapters deliver in batches too
+                sessions=adapters.sessions,
+                counters=adapters.counters,
+                clip_seconds=adapters.settings.clip_seconds,
+            )
+        )
     return subs
 
 
@@ -121,6 +134,15 @@ async def run_roles(adapters: Adapters, roles: set[Role], stop: asyncio.Event) -
         from clipcast.transcoding.worker import run_worker
 
         tasks.append(asyncio.create_task(run_worker(transcode_deps(adapters), stop=stop)))
+    if Role.ACTIVITY in roles:
+        from clipcast.activity.upkeep import run_upkeep
+
+        days = adapters.settings.activity_retention_days
+        tasks.append(
+            asyncio.create_task(
+                run_upkeep(adapters.sessions, adapters.counters, retention_days=days, stop=stop)
+            )
+        )
     subs = await _subscribe(adapters, roles)
     log.info("running roles: %s", ", ".join(sorted(roles)) or "none")
     try:

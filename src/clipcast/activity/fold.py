@@ -154,16 +154,16 @@ class Keys:
     videos: set[uuid.UUID]
     history: set[HistoryKey]
     windows: set[WindowKey]
-    reactions: set[ReactionKey]
+    reactions: dict[ReactionKey, uuid.UUID]  # → the comment's video
 
 
 def keys_of(batches: list[Batch]) -> Keys:
-    keys = Keys(set(), set(), set(), set())
+    keys = Keys(set(), set(), set(), {})
     for batch in batches:
         for event in batch.events:
             keys.videos.add(event.video_id)
             if event.comment_id is not None:
-                keys.reactions.add((batch.viewer_id, event.comment_id))
+                keys.reactions[(batch.viewer_id, event.comment_id)] = event.video_id
                 continue
             keys.history.add((batch.viewer_id, event.video_id))
             if event.action is Action.CLIP_VIEW:

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from clipcast import __version__
 from clipcast.accounts.api import router as auth_router
+from clipcast.activity.api import router as activity_router
 from clipcast.bootstrap import Adapters, build_adapters
 from clipcast.cdn.api import router as cdn_router
 from clipcast.comments.api import router as comments_router
@@ -70,6 +71,7 @@ def create_app(
     app.include_router(uploads_router)
     app.include_router(videos_router)
     app.include_router(comments_router)
+    app.include_router(activity_router)
     app.include_router(groups_router)
     app.include_router(thumbnails_router)
     app.include_router(search_router)

@@ -117,10 +117,12 @@ class CounterTotals:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Counts of some videos and which of some batch ids are applied, read atomically."""
+    """Counts of some videos and comments, and which of some batch ids are applied, read
+    atomically (read-your-writes adds what the unapplied ones will add)."""
 
     videos: dict[uuid.UUID, VideoCounts]
     applied: frozenset[uuid.UUID]
+    comments: dict[uuid.UUID, CommentCounts] = field(default_factory=dict)
 
 
 class Counters(Protocol):
@@ -130,8 +132,14 @@ class Counters(Protocol):
         """Apply every increment and record `batch_id`, atomically; a known id changes nothing.
         Returns whether the batch was applied now. Raises on a store outage (retry later)."""
 
-    async def snapshot(self, video_ids: list[uuid.UUID], batch_ids: list[uuid.UUID]) -> Snapshot:
-        """The videos' counts and which batch ids are applied, as of one instant."""
+    async def snapshot(
+        self,
+        video_ids: list[uuid.UUID],
+        batch_ids: list[uuid.UUID],
+        comment_ids: list[uuid.UUID] | None = None,
+    ) -> Snapshot:
+        """The counts of videos (and comments) and which batch ids are applied, as of one
+        instant. Absent videos and comments count zero (comments with no votes are left out)."""
 
     async def clip_views(self, video_id: uuid.UUID) -> dict[int, int]:
         """Viewers that reached each clip index (the retention curve); absent clips are 0."""

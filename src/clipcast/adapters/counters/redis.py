@@ -89,20 +89,34 @@ class RedisCounters:
                 score = int(n) if name == COMMENT_FIELDS[0] else -int(n)
                 yield self._k("pc", video), "z", str(comment), score, ""
 
-    async def snapshot(self, video_ids: list[uuid.UUID], batch_ids: list[uuid.UUID]) -> Snapshot:
-        async with self._redis.pipeline(transaction=True) as pipe:
+    async def snapshot(
+        self,
+        video_ids: list[uuid.UUID],
+        batch_ids: list[uuid.UUID],
+        comment_ids: list[uuid.UUID] | None = None,
+    ) -> Snapshot:
+        comment_ids = comment_ids or []
+        async with self._redis.pipeline(transaction=True) as pipe:  # MULTI: one instant
             for video in video_ids:
                 pipe.hmget(self._k("v", video), list(VIDEO_FIELDS))
             for batch in batch_ids:
                 pipe.exists(self._k("ap", batch))
+            for comment in comment_ids:
+                pipe.hmget(self._k("c", comment), list(COMMENT_FIELDS))
             results: list[Any] = await pipe.execute()
         videos = {
             video: VideoCounts(*(int(x or 0) for x in values))
             for video, values in zip(video_ids, results, strict=False)
         }
-        flags = results[len(video_ids) :]
+        flags = results[len(video_ids) : len(video_ids) + len(batch_ids)]
         applied = frozenset(b for b, flag in zip(batch_ids, flags, strict=True) if flag)
-        return Snapshot(videos=videos, applied=applied)
+        votes = results[len(video_ids) + len(batch_ids) :]
+        comments = {
+            comment: CommentCounts(int(likes or 0), int(dislikes or 0))
+            for comment, (likes, dislikes) in zip(comment_ids, votes, strict=True)
+            if likes is not None or dislikes is not None
+        }
+        return Snapshot(videos=videos, applied=applied, comments=comments)
 
     async def clip_views(self, video_id: uuid.UUID) -> dict[int, int]:
         raw: dict[Any, Any] = await self._redis.hgetall(self._k("vc", video_id))

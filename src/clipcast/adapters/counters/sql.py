@@ -91,10 +91,16 @@ class SqlCounters:
             await _apply_rows(session, deltas)
         return True
 
-    async def snapshot(self, video_ids: list[uuid.UUID], batch_ids: list[uuid.UUID]) -> Snapshot:
+    async def snapshot(
+        self,
+        video_ids: list[uuid.UUID],
+        batch_ids: list[uuid.UUID],
+        comment_ids: list[uuid.UUID] | None = None,
+    ) -> Snapshot:
         # One statement, so one consistent view on both databases (SQLite begins no read
         # transaction for plain SELECTs, so two statements could straddle a commit).
-        v, b = VIDEOS.c, BATCHES.c
+        v, b, c = VIDEOS.c, BATCHES.c, COMMENTS.c
+        none, zero = [uuid.UUID(int=0)], literal(0)
         videos = select(
             literal("v").label("kind"),
             v.video_id.label("id"),
@@ -102,16 +108,20 @@ class SqlCounters:
             v.likes,
             v.dislikes,
             v.watch_ms,
-        ).where(v.video_id.in_(video_ids or [uuid.UUID(int=0)]))
-        zero = literal(0)
-        batches = select(
-            literal("b").label("kind"), b.batch_id.label("id"), zero, zero, zero, zero
-        ).where(b.batch_id.in_(batch_ids or [uuid.UUID(int=0)]))
+        ).where(v.video_id.in_(video_ids or none))
+        batches = select(literal("b"), b.batch_id, zero, zero, zero, zero).where(
+            b.batch_id.in_(batch_ids or none)
+        )
+        comments = select(literal("c"), c.comment_id, c.likes, c.dislikes, zero, zero).where(
+            c.comment_id.in_(comment_ids or none)
+        )
         async with self._sessions() as session:
-            rows = (await session.execute(union_all(videos, batches))).all()
-        counts = {row[1]: VideoCounts(*map(int, row[2:6])) for row in rows if row[0] == "v"}
-        applied = frozenset(row[1] for row in rows if row[0] == "b")
-        return Snapshot(videos=counts, applied=applied)
+            rows = (await session.execute(union_all(videos, batches, comments))).all()
+        return Snapshot(
+            videos={r[1]: VideoCounts(*map(int, r[2:6])) for r in rows if r[0] == "v"},
+            applied=frozenset(r[1] for r in rows if r[0] == "b"),
+            comments={r[1]: CommentCounts(int(r[2]), int(r[3])) for r in rows if r[0] == "c"},
+        )
 
     async def clip_views(self, video_id: uuid.UUID) -> dict[int, int]:
         async with self._sessions() as session:
