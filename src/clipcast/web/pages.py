@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from clipcast.accounts.models import User
 from clipcast.core.clock import utcnow
 from clipcast.core.errors import InvalidInput, NotFound
+from clipcast.groups import service as groups_service
 from clipcast.search import service as search_service
 from clipcast.search.api import media_links
 from clipcast.search.query import DateWindow, DurationBucket, page_params
@@ -42,6 +43,7 @@ VISIBILITY_LABELS = {
     Visibility.PUBLIC: "Public: listed, searchable",
     Visibility.UNLISTED: "Unlisted: anyone with the link",
     Visibility.PRIVATE: "Private: only you",
+    Visibility.GROUP: "Groups: members of the groups you pick",
 }
 STATE_LABELS: dict[str, str] = {
     VideoState.UPLOADING: "Uploading",
@@ -170,10 +172,17 @@ async def login(request: Request, user: OptionalUser, next_url: NextUrl = None) 
 
 
 @router.get("/upload")
-async def upload(request: Request, user: OptionalUser) -> Response:
+async def upload(request: Request, adapters: AdaptersDep, user: OptionalUser) -> Response:
     if user is None:
         return _login_redirect(request)
-    return _render(request, "upload.html", user, active="upload", visibilities=visibility_choices())
+    return _render(
+        request,
+        "upload.html",
+        user,
+        active="upload",
+        visibilities=visibility_choices(),
+        groups=await groups_service.list_groups(sessions=adapters.sessions, owner_id=user.id),
+    )
 
 
 @router.get("/me/videos")
@@ -247,7 +256,17 @@ async def edit(
         video=video,
         video_data=video.model_dump(mode="json"),
         visibilities=visibility_choices(),
+        groups=await groups_service.list_groups(sessions=adapters.sessions, owner_id=user.id),
     )
+
+
+@router.get("/me/groups")
+async def groups(request: Request, user: OptionalUser) -> Response:
+    """The caller's share groups (create, rename, delete, add and remove members; groups.js
+    calls the API) and the groups of others they are in."""
+    if user is None:
+        return _login_redirect(request)
+    return _render(request, "groups.html", user, active="groups")
 
 
 @router.get("/search")

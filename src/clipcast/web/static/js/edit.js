@@ -2,6 +2,7 @@
 // over-limit values are stopped here, and anything the API refuses is shown in the form.
 import { api, showError } from "./api.js";
 import { splitTags, watchLimits } from "./limits.js";
+import { chosenGroups, tickGroups, watchAudience } from "./audience.js";
 
 const form = document.querySelector("[data-edit-form]");
 const status = form.querySelector("[data-status]");
@@ -9,12 +10,15 @@ const errorBox = form.querySelector("[data-error]");
 const button = form.querySelector("button[type=submit]");
 const videoId = JSON.parse(document.getElementById("video-data").textContent).id;
 const recheck = watchLimits(form);
+const syncAudience = watchAudience(form);
 
 function fill(video) {
   form.elements.title.value = video.title;
   form.elements.description.value = video.description;
   form.elements.tags.value = video.tags.join(", ");
   form.elements.visibility.value = video.visibility;
+  tickGroups(form, video.groups || []);
+  syncAudience();
   recheck();
 }
 
@@ -27,6 +31,7 @@ async function save() {
       description: data.get("description"),
       tags: splitTags(data.get("tags")),
       visibility: data.get("visibility"),
+      groups: data.get("visibility") === "group" ? chosenGroups(form) : undefined,
     },
   });
   fill(video);

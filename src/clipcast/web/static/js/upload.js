@@ -4,6 +4,7 @@
 // (or a dropped connection) continues from the server's offset.
 import { csrfHeaders, formatBytes, showError } from "./api.js";
 import { splitTags, watchLimits } from "./limits.js";
+import { chosenGroups, watchAudience } from "./audience.js";
 import { followProcessing } from "./processing.js";
 
 const ENDPOINT = "/api/v1/uploads";
@@ -25,6 +26,7 @@ const ui = {
 };
 let current = null;
 const recheck = watchLimits(form);
+watchAudience(form);
 
 function showProgress(sent, total) {
   const percent = total ? Math.floor((sent / total) * 100) : 0;
@@ -70,6 +72,7 @@ function makeUpload(file, data) {
       description: data.get("description"),
       tags: splitTags(data.get("tags")).join(","),
       visibility: data.get("visibility"),
+      groups: chosenGroups(form).join(","),
     },
     removeFingerprintOnSuccess: true,
     onProgress: showProgress,
