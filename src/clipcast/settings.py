@@ -97,6 +97,19 @@ class Settings(BaseSettings):
     # hourly totals, then dropped); 0 keeps every event.
     activity_retention_days: int = Field(default=0, ge=0)
 
+    # Live streams (issue 12). A feed whose picture is H.264 no larger than
+    # live_max_resolution (short side) is copied; any other is encoded to live_ladder.
+    live_max_resolution: int = Field(default=720, ge=144, le=2160)
+    live_ladder: list[int] = Field(default_factory=lambda: [720, 360])
+    live_x264_preset: str = "veryfast"
+    live_max_frame_bytes: int = Field(default=1024 * 1024, ge=4096)  # one WebSocket message
+    live_idle_seconds: float = Field(default=10.0, gt=0)  # a silent feed is closed with an error
+    live_end_after_seconds: float = Field(default=300.0, gt=0)  # no feed this long: it ends
+    # RTMP for encoders (OBS): a listener per stream on a port of this range, e.g.
+    # "19350-19359", bound to live_rtmp_host; empty: RTMP off (the WebSocket always works).
+    live_rtmp_ports: str = ""
+    live_rtmp_host: str = "127.0.0.1"
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

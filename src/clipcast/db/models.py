@@ -26,6 +26,7 @@ from clipcast.db.base import Base
 from clipcast.events.models import BusBinding, BusDelivery, BusEvent, ProcessedEvent
 from clipcast.groups.models import Group, GroupMember, VideoGroup
 from clipcast.jobs.models import Job
+from clipcast.live.models import LiveClipMark, LiveStream
 from clipcast.outbox.models import OutboxEvent
 from clipcast.uploads.models import Upload
 from clipcast.videos.models import Clip, Rendition, Video
@@ -50,6 +51,8 @@ __all__ = [
     "Group",
     "GroupMember",
     "Job",
+    "LiveClipMark",
+    "LiveStream",
     "OutboxEvent",
     "PendingBatch",
     "PendingDeltas",

@@ -12,6 +12,7 @@ class VideoState(StrEnum):
     PROCESSING = "processing"
     READY = "ready"
     FAILED = "failed"
+    LIVE = "live"  # a live stream on the air; its recording becomes a video when it ends
 
 
 class Visibility(StrEnum):
@@ -26,6 +27,8 @@ _ALLOWED: dict[VideoState, frozenset[VideoState]] = {
     VideoState.PROCESSING: frozenset({VideoState.READY, VideoState.FAILED}),
     VideoState.READY: frozenset(),
     VideoState.FAILED: frozenset(),
+    # Ended: its clips are made a VOD (processing), or it failed (nothing was ever received).
+    VideoState.LIVE: frozenset({VideoState.PROCESSING, VideoState.FAILED}),
 }
 
 

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from clipcast.adapters.storage.base import ObjectStorage
 from clipcast.core.ids import clip_id
-from clipcast.videos.chain import next_clip_ids
+from clipcast.videos.chain import NEXT_CLIPS, next_clip_ids
 from clipcast.videos.keys import clip_key, init_key, master_key, playlist_key
 from clipcast.videos.models import Clip, Rendition, Video
 from clipcast.videos.playlist import PlaylistRendition, master_playlist
@@ -150,3 +150,93 @@ async def published_resolutions(
             )
         )
         return set(rows)
+
+
+# Live streams: renditions opened at the first clip, clips added as they are cut (each naming
+# the next few, whose ids are known before they exist), closed when the stream ends.
+
+
+async def open_live_renditions(
+    session: AsyncSession,
+    storage: ObjectStorage,
+    video_id: uuid.UUID,
+    renditions: Sequence[PublishedRendition],
+    now: datetime,
+) -> None:
+    """Record a live stream's renditions (not complete) and its master playlist, in the
+    caller's transaction; the video is playable from its commit."""
+    video = await session.get(Video, video_id, with_for_update=True)
+    if video is None:
+        raise VideoGone(str(video_id))
+    for r in renditions:
+        await _record(session, video_id, r, now, complete=False)
+    await _write_master(storage, video_id, renditions)
+    video.playable = True
+    video.updated_at = now
+
+
+async def _write_master(
+    storage: ObjectStorage, video_id: uuid.UUID, renditions: Sequence[PublishedRendition]
+) -> None:
+    master = master_playlist(
+        [
+            PlaylistRendition(
+                resolution=r.resolution,
+                width=r.width,
+                height=r.height,
+                bandwidth=r.bandwidth,
+                average_bandwidth=r.average_bandwidth,
+                codecs=r.codecs,
+                frame_rate=r.frame_rate,
+            )
+            for r in renditions
+        ]
+    )
+    await storage.put_bytes(master_key(video_id), master.encode(), PLAYLIST_TYPE)
+
+
+def add_live_clips(
+    session: AsyncSession, video_id: uuid.UUID, clips: Sequence[tuple[int, PublishedClip]]
+) -> None:
+    """(resolution, clip) rows of one live clip in every rendition, in the caller's
+    transaction; each names the next NEXT_CLIPS clips, which do not exist yet."""
+    session.add_all(
+        Clip(
+            video_id=video_id,
+            resolution=res,
+            index=c.index,
+            id=clip_id(video_id, res, c.index),
+            offset=c.offset,
+            duration=c.duration,
+            byte_size=c.byte_size,
+            uri=clip_key(video_id, res, c.index),
+            next_ids=next_clip_ids(video_id, res, c.index, c.index + 1 + NEXT_CLIPS),
+        )
+        for res, c in clips
+    )
+
+
+async def close_live_renditions(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    storage: ObjectStorage,
+    video_id: uuid.UUID,
+    renditions: Sequence[PublishedRendition],
+    clip_count: int,
+) -> None:
+    """The stream ended with `clip_count` clips: its renditions are complete, with the
+    bandwidths measured over all of them, and no clip names one after the last."""
+    async with sessions() as session:
+        for r in renditions:
+            await session.execute(
+                update(Rendition)
+                .where(Rendition.video_id == video_id, Rendition.resolution == r.resolution)
+                .values(bandwidth=r.bandwidth, average_bandwidth=r.average_bandwidth, complete=True)
+            )
+        tail = await session.scalars(
+            select(Clip).where(Clip.video_id == video_id, Clip.index >= clip_count - NEXT_CLIPS)
+        )
+        for clip in tail:
+            clip.next_ids = next_clip_ids(video_id, clip.resolution, clip.index, clip_count)
+        await _write_master(storage, video_id, renditions)
+        await session.commit()

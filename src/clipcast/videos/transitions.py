@@ -70,6 +70,43 @@ def add_uploading(
     return video
 
 
+def add_live(
+    session: AsyncSession, video_id: uuid.UUID, owner_id: uuid.UUID, new: NewVideo, now: datetime
+) -> Video:
+    """A video row in `live`, in the caller's transaction (beside its stream row), announced
+    with `video.updated` so search lists it at once; playable from its first clip."""
+    video = Video(
+        id=video_id,
+        owner_id=owner_id,
+        created_at=now,
+        updated_at=now,
+        title=new.title,
+        description=new.description,
+        filename=new.filename,
+        visibility=new.visibility,
+        tags=new.tags,
+        state=VideoState.LIVE,
+        progress=0,
+        playable=False,
+        thumbnails={},
+    )
+    session.add(video)
+    add_event(session, "video.updated", {"video_id": str(video_id), "fields": ["state"]}, now)
+    return video
+
+
+async def end_live(session: AsyncSession, video_id: uuid.UUID, now: datetime) -> bool:
+    """`live` -> `processing` (its recording being made a video) in the caller's transaction;
+    False if the video is gone or no longer live."""
+    video = await session.get(Video, video_id, with_for_update=True)
+    if video is None or video.state != VideoState.LIVE:
+        return False
+    check_transition(VideoState.LIVE, VideoState.PROCESSING)
+    video.state = VideoState.PROCESSING
+    video.updated_at = now
+    return True
+
+
 async def start_processing(session: AsyncSession, video_id: uuid.UUID, now: datetime) -> bool:
     """`uploading` -> `processing` in the caller's transaction; False if the video is gone."""
     video = await session.get(Video, video_id, with_for_update=True)

@@ -17,6 +17,9 @@ from clipcast.bootstrap import Adapters, build_adapters
 from clipcast.cdn.api import router as cdn_router
 from clipcast.comments.api import router as comments_router
 from clipcast.groups.api import router as groups_router
+from clipcast.live.api import router as live_router
+from clipcast.live.hub import LiveHub
+from clipcast.live.ws import router as live_ws_router
 from clipcast.ops.api import install_request_middleware
 from clipcast.ops.api import router as ops_router
 from clipcast.runtime import Role, expand, run_roles
@@ -64,6 +67,9 @@ def create_app(
                 await app.state.adapters.close()
 
     app = FastAPI(title="clipcast", version=__version__, lifespan=lifespan)
+    # Live streams held by this process; the CDN route tells it which clip documents it served.
+    app.state.live = LiveHub()
+    app.state.cdn_observers = [app.state.live.tally.served]
     install_error_handlers(app)
     install_request_middleware(app)
     app.include_router(ops_router)
@@ -75,6 +81,8 @@ def create_app(
     app.include_router(groups_router)
     app.include_router(thumbnails_router)
     app.include_router(search_router)
+    app.include_router(live_router)
+    app.include_router(live_ws_router)
     app.include_router(cdn_router)
     _include_pages(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
