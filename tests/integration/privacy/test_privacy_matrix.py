@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from tests.integration.privacy.world import WORDS, Caller, Vis, World, media_urls
+from tests.integration.privacy.world import WORDS, Caller, Vis, World, media_urls, post_view
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
 
@@ -120,6 +120,37 @@ async def comment_post(w: World, vis: Vis, caller: Caller) -> bool:
     return response.status_code == 201
 
 
+async def activity_post(w: World, vis: Vis, caller: Caller) -> bool:
+    response = await post_view(w, caller, w.videos[vis])
+    assert response.status_code in (202, 404), (response.status_code, response.text)
+    return response.status_code == 202
+
+
+async def stats(w: World, vis: Vis, caller: Caller) -> bool:
+    url = f"/api/v1/videos/{w.videos[vis]}/stats"
+    return _found(await w.client.get(url, headers=w.headers(caller)))
+
+
+async def resume(w: World, vis: Vis, caller: Caller) -> bool:
+    url = f"/api/v1/me/history/{w.videos[vis]}"
+    return _found(await w.client.get(url, headers=w.headers(caller)))
+
+
+async def history(w: World, vis: Vis, caller: Caller) -> bool:
+    """The caller's history after they (try to) watch it; the removed member watched every
+    video while she was in the group."""
+    if caller is Caller.ANONYMOUS:
+        response = await w.client.get("/api/v1/me/history")
+        assert response.status_code == 401
+        return False
+    await post_view(w, caller, w.videos[vis])
+    response = await w.client.get(
+        "/api/v1/me/history", params={"per_page": 100}, headers=w.headers(caller)
+    )
+    assert response.status_code == 200, response.text
+    return w.videos[vis] in {item["video_id"] for item in response.json()["items"]}
+
+
 def media(kind: str) -> Probe:
     """Every URL of this kind of object the caller can hold: from their own view of the
     video if they have one, the unsigned CDN path anyone can type, and (the removed member)
@@ -182,6 +213,10 @@ RESOURCES = [
     Resource("comments", WATCH, comments),
     Resource("comment replies", WATCH, comment_replies),
     Resource("comment post", WATCH, comment_post, signed_in=True),
+    Resource("activity post", WATCH, activity_post),
+    Resource("stats", WATCH, stats),
+    Resource("resume point", WATCH, resume),
+    Resource("history", WATCH, history, signed_in=True),
 ]
 
 

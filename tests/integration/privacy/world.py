@@ -64,7 +64,7 @@ WORDS = {
     Vis.PRIVATE: "capybara",
     Vis.GROUP: "dugong",
 }
-SIGNED = re.compile(r"/cdn/s/[^/]+/")
+SIGNED = re.compile(r"/cdn/s/[^/]+/\d+/\d+/")
 
 
 def unsigned(url: str) -> str:
@@ -215,6 +215,8 @@ async def _share_then_settle(world: World, vis: Vis) -> None:
     )
     assert chain.status_code == 200, chain.text
     world.held[vis]["chain clip"] = chain.json()["clips"][0]["url"]
+    watched = await post_view(world, Caller.REVOKED, video_id)  # in her history from now on
+    assert watched.status_code == 202, watched.text
     # Posted an hour ago, so it counts in nobody's posting limit during the matrix.
     comment = await create_comment(
         sessions=a.sessions,
@@ -231,6 +233,21 @@ async def _share_then_settle(world: World, vis: Vis) -> None:
             f"/api/v1/videos/{video_id}", json={"visibility": vis.value}, headers=owner
         )
         assert settled.status_code == 200, settled.text
+
+
+async def post_view(world: World, caller: Caller, video_id: str) -> httpx.Response:
+    """The player's report that the caller watched the video's first clip."""
+    event = {
+        "id": uuid.uuid4().hex,
+        "video_id": video_id,
+        "ts": int(utcnow().timestamp() * 1000),
+        "type": "clip_view",
+        "clip": 0,
+        "resolution": 240,
+    }
+    return await world.client.post(
+        "/api/v1/activity", json={"events": [event]}, headers=world.headers(caller)
+    )
 
 
 async def _index(world: World, video_id: str) -> None:
