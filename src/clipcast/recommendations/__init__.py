@@ -1,0 +1,1 @@
+"""Recommendations: system-made video tags, user taste tags, a collaborative model, ranking."""
