@@ -6,8 +6,10 @@ import uuid
 
 from fastapi import APIRouter, Query
 
+from clipcast.accounts.models import User
+from clipcast.activity.votes import CommentVotes
 from clipcast.comments import service
-from clipcast.comments.reactions import NO_REACTIONS, Reactions
+from clipcast.comments.reactions import CounterReactions, Reactions
 from clipcast.comments.rules import CommentSort, RateRule
 from clipcast.comments.schemas import CommentIn, CommentOut, CommentPage, CommentPatch, RepliesPage
 from clipcast.core.clock import utcnow
@@ -18,8 +20,14 @@ router = APIRouter(prefix="/api/v1", tags=["comments"])
 POSTING_LIMIT = RateRule()
 
 
-def _reactions(adapters: AdaptersDep) -> Reactions:  # noqa: ARG001 - the counters come from here
-    return NO_REACTIONS
+def _reactions(adapters: AdaptersDep, user: User | None) -> Reactions:
+    votes = CommentVotes(
+        sessions=adapters.sessions,
+        counters=adapters.counters,
+        viewer_id=user.id if user else None,  # a signed-in viewer's id is their user id
+        clip_seconds=adapters.settings.clip_seconds,
+    )
+    return CounterReactions(votes, adapters.counters)
 
 
 @router.get("/videos/{video_id}/comments")
@@ -38,7 +46,7 @@ async def list_comments(
         sort=sort,
         page=page,
         per_page=per_page,
-        reactions=_reactions(adapters),
+        reactions=_reactions(adapters, user),
     )
 
 
@@ -71,7 +79,7 @@ async def list_replies(
         viewer_id=user.id if user else None,
         page=page,
         per_page=per_page,
-        reactions=_reactions(adapters),
+        reactions=_reactions(adapters, user),
     )
 
 
@@ -85,7 +93,7 @@ async def edit_comment(
         user_id=user.id,
         body=body.body,
         now=utcnow(),
-        reactions=_reactions(adapters),
+        reactions=_reactions(adapters, user),
     )
 
 

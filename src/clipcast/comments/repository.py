@@ -110,7 +110,7 @@ async def reply_counts(
         .where(Comment.parent_id.in_(parent_ids))
         .group_by(Comment.parent_id)
     )
-    return {parent: int(n) for parent, n in rows.tuples() if parent is not None}
+    return {parent: int(n) for parent, n in rows if parent is not None}
 
 
 async def replies_page(
@@ -130,7 +130,7 @@ async def usernames(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUI
     if not ids:
         return {}
     rows = await session.execute(select(User.id, User.username).where(User.id.in_(ids)))
-    return {user_id: name for user_id, name in rows.tuples()}
+    return {user_id: name for user_id, name in rows}
 
 
 async def remove_with_replies(session: AsyncSession, comment: Comment) -> list[Comment]:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from clipcast.activity.rules import Reaction
 from clipcast.comments.rules import CommentSort
 
 
@@ -35,6 +36,7 @@ class CommentOut(BaseModel):
     edited_at: datetime | None
     likes: int
     dislikes: int
+    my_reaction: Reaction | None  # the caller's own; None for an anonymous caller
     reply_count: int
     # What the caller may do with it: the author edits; the author or the video's owner removes.
     can_edit: bool

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from clipcast.activity.rules import Reaction
 from clipcast.comments import repository as repo
 from clipcast.comments.models import Comment
 from clipcast.comments.reactions import NO_REACTIONS, Reactions
@@ -253,6 +254,7 @@ async def _outs(
     names = await repo.usernames(session, {c.author_id for c in every})
     replied = await repo.reply_counts(session, threads)
     votes = await reactions.counts([c.id for c in every])
+    mine = await reactions.mine([c.id for c in every]) if viewer_id else {}
 
     def out(c: Comment) -> CommentOut:
         likes, dislikes = votes.get(c.id, (0, 0))
@@ -266,6 +268,7 @@ async def _outs(
             edited_at=c.edited_at,
             likes=likes,
             dislikes=dislikes,
+            my_reaction=mine.get(c.id, Reaction.NONE) if viewer_id else None,
             reply_count=replied.get(c.id, 0),
             can_edit=viewer_id == c.author_id,
             can_delete=viewer_id is not None and viewer_id in (c.author_id, video.owner_id),

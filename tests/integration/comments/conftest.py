@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from clipcast.bootstrap import Adapters
+from tests.integration.activity.conftest import HandBus
 from tests.integration.api import tus_helpers as tus
 from tests.integration.api.flow import upload_and_process
 from tests.integration.conftest import auth
@@ -58,3 +59,9 @@ async def listing(
 ) -> httpx.Response:
     headers = auth(token) if token else {}
     return await client.get(f"/api/v1/videos/{video_id}/comments", params=params, headers=headers)
+
+
+@pytest.fixture
+def bus(adapters: Adapters) -> HandBus:
+    """Carries the activity batches (votes) from the outbox to the counters when told."""
+    return HandBus(adapters)
