@@ -215,7 +215,7 @@ async def _hot(
     hour = hour_of(session, log.c.ts).label("hour")
     stmt = (
         select(log.c.video_id, hour, func.sum(log.c.views), func.sum(log.c.likes))
-        .where(hour >= first_hour)
+        .where(hour >= first_hour, log.c.comment_id.is_(None))  # a comment's likes are its own
         .group_by(log.c.video_id, hour)
     )
     out: dict[tuple[str, int, uuid.UUID], float] = {}

@@ -1,0 +1,204 @@
+// What the watch page reports: each 2-s clip as it plays, the position when the page is left
+// (navigator.sendBeacon, which survives the page closing), likes and comment votes; and where
+// the viewer left off, to resume there. Self-contained: `initActivity(video, player)` with the
+// page's video data and its <video> element; it returns { react, voteComment, flush }.
+//
+// Events carry an id of their own and the time they happened, so a batch retried after a
+// network error counts once, and the server orders writes by when they were made.
+
+const ENDPOINT = "/api/v1/activity";
+const CLIP_SECONDS = 2;
+const FLUSH_MS = 10_000;
+const FLUSH_AT = 20; // events queued
+const MAX_BATCH = 200;
+const CSRF_COOKIE = "clipcast_csrf";
+const RESUME_MIN_SECONDS = 5;
+const RESUME_MAX_PROGRESS = 0.95;
+
+function csrfToken() {
+  const prefix = `${CSRF_COOKIE}=`;
+  const entry = document.cookie.split("; ").find((part) => part.startsWith(prefix));
+  return entry ? decodeURIComponent(entry.slice(prefix.length)) : "";
+}
+
+function randomPrefix() {
+  const bytes = new Uint8Array(6);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+class Reporter {
+  constructor(videoId) {
+    this.videoId = videoId;
+    this.queue = [];
+    this.prefix = randomPrefix();
+    this.count = 0;
+    this.clockOffset = 0; // server time − our time, learnt from the Date header
+    this.pausedUntil = 0; // after a 429, until Retry-After has passed
+    this.sending = false;
+  }
+
+  now() {
+    return Date.now() + this.clockOffset;
+  }
+
+  add(type, fields = {}) {
+    this.count += 1;
+    const event = { id: `${this.prefix}-${this.count}`, type, video_id: this.videoId };
+    this.queue.push(Object.assign(event, fields, { ts: this.now() }));
+    if (this.queue.length >= FLUSH_AT) this.flush();
+  }
+
+  async flush() {
+    if (this.sending || !this.queue.length || Date.now() < this.pausedUntil) return;
+    this.sending = true;
+    const batch = this.queue.slice(0, MAX_BATCH);
+    try {
+      const response = await fetch(ENDPOINT, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
+        body: JSON.stringify({ events: batch }),
+      });
+      this.learnClock(response);
+      this.settle(response, batch.length);
+    } catch {
+      // Offline or the server restarting: the same events (same ids) go again next time.
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  settle(response, sent) {
+    if (response.status === 429) {
+      const wait = Number(response.headers.get("Retry-After")) || 10;
+      this.pausedUntil = Date.now() + wait * 1000;
+    } else if (response.ok || (response.status >= 400 && response.status < 500)) {
+      // Accepted, or refused for good (nothing about it will change): either way done.
+      this.queue.splice(0, sent);
+    }
+  }
+
+  learnClock(response) {
+    const date = Date.parse(response.headers.get("Date") || "");
+    if (!Number.isNaN(date)) this.clockOffset = date - Date.now();
+  }
+
+  beacon() {
+    // The page is going away: one last batch that the browser sends even after it closes.
+    // text/plain keeps it a simple request everywhere; the server reads the body as JSON and
+    // a signed-in viewer's CSRF token rides inside it (a beacon cannot set headers).
+    if (!this.queue.length || !navigator.sendBeacon) return;
+    const body = JSON.stringify({ events: this.queue.slice(0, MAX_BATCH), csrf: csrfToken() });
+    if (navigator.sendBeacon(ENDPOINT, new Blob([body], { type: "text/plain;charset=UTF-8" }))) {
+      this.queue = [];
+    }
+  }
+}
+
+// Counts a clip once it has played for real: a second of it (or all of a shorter last clip)
+// while playing, not while seeking across it.
+class ClipWatcher {
+  constructor(player, duration, onClip) {
+    this.player = player;
+    this.duration = duration;
+    this.onClip = onClip;
+    this.reported = new Set();
+    this.clip = -1;
+    this.played = 0;
+    this.last = null;
+  }
+
+  tick() {
+    const time = this.player.currentTime;
+    const clip = Math.floor(time / CLIP_SECONDS);
+    if (clip !== this.clip) {
+      this.clip = clip;
+      this.played = 0;
+    } else if (this.last !== null && !this.player.paused && !this.player.seeking) {
+      const step = time - this.last;
+      if (step > 0 && step < 1.5) this.played += step;
+    }
+    this.last = time;
+    if (this.played >= this.needed(clip) && !this.reported.has(clip)) {
+      this.reported.add(clip);
+      this.onClip(clip);
+    }
+  }
+
+  needed(clip) {
+    const length = Math.min(CLIP_SECONDS, Math.max(0, (this.duration || 0) - clip * CLIP_SECONDS));
+    return Math.min(1, length * 0.9);
+  }
+
+  seeked() {
+    this.last = null;
+    this.played = 0;
+  }
+}
+
+function resolution(player) {
+  return Math.min(player.videoWidth || 0, player.videoHeight || 0);
+}
+
+async function resume(videoId, player) {
+  let state = null;
+  try {
+    const response = await fetch(`/api/v1/me/history/${encodeURIComponent(videoId)}`, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    });
+    if (response.ok) state = await response.json();
+  } catch {
+    return;
+  }
+  const position = state && state.position;
+  if (!position || position < RESUME_MIN_SECONDS || state.progress >= RESUME_MAX_PROGRESS) return;
+  const seek = () => {
+    if (player.currentTime < 1) player.currentTime = position; // unless they already moved
+  };
+  if (player.readyState >= 1) seek();
+  else player.addEventListener("loadedmetadata", seek, { once: true });
+}
+
+export function initActivity(video, player) {
+  if (!video || !player || player.dataset.activity === "on") return null;
+  player.dataset.activity = "on";
+  const reporter = new Reporter(video.id);
+  const watcher = new ClipWatcher(player, video.duration, (clip) => {
+    reporter.add("clip_view", { clip, resolution: resolution(player) });
+  });
+  player.addEventListener("timeupdate", () => watcher.tick());
+  player.addEventListener("seeking", () => watcher.seeked());
+  const leave = () => {
+    reporter.add("page_leave", { position: player.currentTime || 0 });
+    reporter.beacon();
+  };
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") leave();
+  });
+  window.addEventListener("pagehide", leave);
+  window.setInterval(() => reporter.flush(), FLUSH_MS);
+  resume(video.id, player);
+  return {
+    // kind: "like", "dislike" or "clear" (signed-in viewers only); sent at once.
+    react(kind) {
+      reporter.add(kind);
+      return reporter.flush();
+    },
+    voteComment(commentId, kind) {
+      const type = kind === "clear" ? "clear" : `comment_${kind}`;
+      reporter.add(type, { comment_id: commentId });
+      return reporter.flush();
+    },
+    flush: () => reporter.flush(),
+  };
+}
+
+// On the watch page it starts by itself; other modules use window.clipcastActivity (a second
+// initActivity on the same player returns null).
+const player = document.getElementById("player");
+const data = document.getElementById("video-data");
+if (player && data) {
+  window.clipcastActivity = initActivity(JSON.parse(data.textContent), player);
+}
