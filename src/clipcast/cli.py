@@ -24,6 +24,8 @@ counters_app = typer.Typer(help="Popularity counters (SQL or Redis).", no_args_i
 app.add_typer(counters_app, name="counters")
 activity_app = typer.Typer(help="The activity log.", no_args_is_help=True)
 app.add_typer(activity_app, name="activity")
+edge_app = typer.Typer(help="The CDN edge (nginx) of scaled mode.", no_args_is_help=True)
+app.add_typer(edge_app, name="edge")
 console = Console()
 
 
@@ -298,6 +300,40 @@ def activity_export(
         raise typer.Exit(2) from None
     count = asyncio.run(_export(start, end))
     Console(stderr=True).print(f"{count} event(s) exported")
+
+
+@edge_app.command("nginx-config")
+def edge_nginx_config(
+    listen: Annotated[str, typer.Option(help="nginx's listen address.")] = "127.0.0.1:8080",
+    api: Annotated[
+        list[str] | None, typer.Option("--api", help="host:port of an API process (repeatable).")
+    ] = None,
+    state_dir: Annotated[
+        Path | None, typer.Option(help="pid, logs, temp and cache (default: data dir/edge).")
+    ] = None,
+    user: Annotated[str | None, typer.Option(help="Workers' user when started as root.")] = None,
+    cache_size: Annotated[str, typer.Option(help="proxy_cache max_size.")] = "10g",
+    server_name: Annotated[str, typer.Option(help="server_name.")] = "_",
+    access_log: Annotated[bool, typer.Option(help="Write nginx's access log.")] = True,
+) -> None:
+    """Print a complete nginx config for this deployment's settings (origin, gate, key)."""
+    from clipcast.bootstrap import load_secret
+    from clipcast.edge.config import edge_config
+    from clipcast.edge.nginx import render
+
+    settings = Settings()
+    config = edge_config(
+        settings,
+        load_secret(settings),
+        listen=listen,
+        api=tuple(api or ["127.0.0.1:8000"]),
+        state_dir=state_dir,
+        user=user,
+        cache_max_size=cache_size,
+        server_name=server_name,
+        access_log=access_log,
+    )
+    typer.echo(render(config), nl=False)
 
 
 def main() -> None:

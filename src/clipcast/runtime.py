@@ -23,6 +23,7 @@ class Role(StrEnum):
     SEARCH = "search"
     ACTIVITY = "activity"
     RELAY = "relay"
+    EDGE = "edge"  # beside nginx on each edge host (issue 13); never part of "all"
     ALL = "all"
 
 
@@ -143,12 +144,28 @@ async def run_roles(adapters: Adapters, roles: set[Role], stop: asyncio.Event) -
                 run_upkeep(adapters.sessions, adapters.counters, retention_days=days, stop=stop)
             )
         )
+    if Role.EDGE in roles:
+        tasks.append(asyncio.create_task(_run_edge(adapters, stop)))
     subs = await _subscribe(adapters, roles)
     log.info("running roles: %s", ", ".join(sorted(roles)) or "none")
     try:
         await stop.wait()
     finally:
         await _shutdown(subs, tasks)
+
+
+async def _run_edge(adapters: Adapters, stop: asyncio.Event) -> None:
+    from clipcast.edge.worker import run_edge
+
+    settings = adapters.settings
+    await run_edge(
+        sessions=adapters.sessions,
+        bus=adapters.bus,
+        gate_dir=settings.resolved_edge_gate_dir(),
+        node=settings.resolved_node(),
+        resync_seconds=settings.edge_resync_seconds,
+        stop=stop,
+    )
 
 
 async def _shutdown(subs: list[Subscription], tasks: list[asyncio.Task[None]]) -> None:

@@ -77,6 +77,14 @@ class Settings(BaseSettings):
     run_workers: bool = True  # `serve` runs the transcode worker in-process
 
     playback_token_seconds: int = 6 * 3600
+    # Memory the CDN route of each API process keeps media in (playlists, clip documents, hot
+    # clips); objects over 8 MiB are streamed from storage instead.
+    cdn_memory_mb: int = Field(default=256, ge=0)
+    # The CDN edge (scaled mode): the gate files nginx checks access against, kept by
+    # `worker --role edge` on each nginx host (None: data_dir/edge/gate), which also re-reads
+    # every video from SQL this often, a safety net under the bus.
+    edge_gate_dir: Path | None = None
+    edge_resync_seconds: float = Field(default=300.0, gt=0)
     access_token_days: int = 30
 
     # Search: each search node keeps its own tantivy index (None: data_dir/search).
@@ -117,6 +125,10 @@ class Settings(BaseSettings):
 
     def resolved_node(self) -> str:
         return self.node or f"{socket.gethostname()}:{self.data_dir.resolve()}"
+
+    def resolved_edge_gate_dir(self) -> Path:
+        gate = self.edge_gate_dir
+        return gate if gate is not None else self.data_dir / "edge" / "gate"
 
     def resolved_search_dir(self) -> Path:
         return self.search_dir if self.search_dir is not None else self.data_dir / "search"

@@ -1,40 +1,41 @@
-"""Deciding whether a CDN request may be served: video visibility and playback tokens."""
+"""What the CDN route reads from SQL: a video's visibility and key version (on a cache miss)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from clipcast.cdn.signing import verify_playback
+from clipcast.cdn.access import Loader, MediaAccess
 from clipcast.videos.lifecycle import Visibility
 from clipcast.videos.models import Video
 
 
-async def media_access(
-    *,
-    sessions: async_sessionmaker[AsyncSession],
-    secret: bytes,
-    video_id: uuid.UUID,
-    token: str | None,
-    now: datetime,
-) -> bool | None:
-    """None: refuse. True: public media. False: served privately under a valid token.
+def access_loader(sessions: async_sessionmaker[AsyncSession]) -> Loader:
+    """Reads one video's media access; None when there is no such video."""
 
-    A token opens the media only at the video's current key version: one handed out before
-    the audience narrowed (videos/audience.py) is refused at once, not when it expires.
-    """
+    async def load(video_id: uuid.UUID) -> MediaAccess | None:
+        async with sessions() as session:
+            row = (
+                await session.execute(
+                    select(Video.visibility, Video.key_version).where(Video.id == video_id)
+                )
+            ).first()
+        if row is None:
+            return None
+        return MediaAccess(public=row.visibility == Visibility.PUBLIC, key_version=row.key_version)
+
+    return load
+
+
+async def every_access(
+    sessions: async_sessionmaker[AsyncSession],
+) -> list[tuple[uuid.UUID, MediaAccess]]:
+    """Every video's media access (for the edge's gate, which holds them all)."""
     async with sessions() as session:
-        row = (
-            await session.execute(
-                select(Video.visibility, Video.key_version).where(Video.id == video_id)
-            )
-        ).first()
-    if row is None:
-        return None
-    if token is not None:
-        valid = verify_playback(secret, token, video_id, now, key_version=row.key_version)
-        return False if valid else None
-    return True if row.visibility == Visibility.PUBLIC else None
+        rows = await session.execute(select(Video.id, Video.visibility, Video.key_version))
+        return [
+            (r.id, MediaAccess(public=r.visibility == Visibility.PUBLIC, key_version=r.key_version))
+            for r in rows
+        ]

@@ -1,17 +1,19 @@
-"""Signed, expiring, video-scoped playback tokens that carry the video's key version (pure).
+"""Signed, expiring, video-scoped playback tokens that nginx's `secure_link` can check (pure).
 
-A token rides in the URL path (`/cdn/s/{token}/videos/{id}/…`) rather than the query string, so
-relative URIs inside playlists inherit it and any HLS player works unchanged.
+A token rides in the URL path, `/cdn/s/{mac}/{expires}/{key_version}/videos/{id}/…`, rather
+than the query string, so relative URIs inside playlists inherit it and any HLS player works.
+`mac` is nginx's `secure_link_md5` form: the unpadded base64url MD5 of
+`{expires}:{video_id}:{key_version}:{link_key}`. `link_key` is derived from the site's secret,
+so the edge's config holds a key that opens media and nothing else (not sessions, not cookies).
 
-Its shape is `{expires}-{key_version}-{mac}`, the MAC an HMAC-SHA256 of
-`{video_id}:{key_version}:{expires}`: plain fields an edge (nginx, issue 13) can take apart with
-a regex and check with the secret and a map of current key versions, no call to the service.
-A token stops working when it expires, or at once when the video's key version moves on.
+A token stops working when it expires, or at once when the video's key version moves on
+(the CDN route and the edge both compare it with the video's current one).
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import uuid
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 _MAX_DIGITS = 12  # an expiry or key version longer than this is junk, not a number to parse
+_MAC_LENGTH = 22  # base64url of 16 bytes, unpadded
 
 
 @dataclass(frozen=True)
@@ -27,18 +30,25 @@ class PlaybackToken:
     key_version: int
 
 
+@functools.lru_cache(maxsize=8)
+def link_key(secret: bytes) -> str:
+    """The key the edge hashes with: hex, so it sits in an nginx config without escaping."""
+    return hmac.new(secret, b"clipcast edge link key v1", hashlib.sha256).hexdigest()
+
+
 def _mac(secret: bytes, video_id: uuid.UUID, key_version: int, expires: int) -> str:
-    message = f"{video_id}:{key_version}:{expires}".encode()
-    digest = hmac.new(secret, message, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:18]).decode().rstrip("=")
+    message = f"{expires}:{video_id}:{key_version}:{link_key(secret)}".encode()
+    digest = hashlib.md5(message, usedforsecurity=False).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def sign_playback(
     secret: bytes, video_id: uuid.UUID, now: datetime, ttl_seconds: int, key_version: int = 0
 ) -> str:
-    """A token that opens this video's media until now + ttl, while its key version stands."""
+    """`{mac}/{expires}/{key_version}`: opens this video's media until now + ttl, while its
+    key version stands."""
     expires = int(now.timestamp()) + ttl_seconds
-    return f"{expires}-{key_version}-{_mac(secret, video_id, key_version, expires)}"
+    return f"{_mac(secret, video_id, key_version, expires)}/{expires}/{key_version}"
 
 
 def read_playback(
@@ -46,12 +56,20 @@ def read_playback(
 ) -> PlaybackToken | None:
     """The token's fields when it was made for this video and has not expired; else None.
     Whether its key version is still the video's is for the caller to check."""
-    expires_text, _, rest = token.partition("-")
-    version_text, _, mac = rest.partition("-")
-    if not mac or not _digits(expires_text) or not _digits(version_text):
+    parts = token.split("/")
+    if len(parts) != 3:
+        return None
+    return check_parts(secret, parts[0], parts[1], parts[2], video_id, int(now.timestamp()))
+
+
+def check_parts(
+    secret: bytes, mac: str, expires_text: str, version_text: str, video_id: uuid.UUID, now: int
+) -> PlaybackToken | None:
+    """`read_playback` on the three path segments as the CDN route finds them."""
+    if len(mac) != _MAC_LENGTH or not _digits(expires_text) or not _digits(version_text):
         return None
     expires, version = int(expires_text), int(version_text)
-    if expires < now.timestamp():
+    if expires < now:
         return None
     if not hmac.compare_digest(mac, _mac(secret, video_id, version, expires)):
         return None

@@ -14,7 +14,8 @@ from clipcast import __version__
 from clipcast.accounts.api import router as auth_router
 from clipcast.activity.api import router as activity_router
 from clipcast.bootstrap import Adapters, build_adapters
-from clipcast.cdn.api import router as cdn_router
+from clipcast.cdn.asgi import CdnRoute, MediaServer
+from clipcast.cdn.wiring import running_cdn
 from clipcast.comments.api import router as comments_router
 from clipcast.groups.api import router as groups_router
 from clipcast.live.api import router as live_router
@@ -59,7 +60,8 @@ def create_app(
         stop = asyncio.Event()
         running = asyncio.create_task(run_roles(app.state.adapters, roles, stop))
         try:
-            yield
+            async with _cdn(app, follow_bus=bool(roles)) as app.state.cdn:
+                yield
         finally:
             stop.set()
             await running
@@ -83,10 +85,27 @@ def create_app(
     app.include_router(search_router)
     app.include_router(live_router)
     app.include_router(live_ws_router)
-    app.include_router(cdn_router)
+    # Outermost: media requests skip routing and the request middleware (cdn/asgi.py).
+    app.add_middleware(CdnRoute, state=app.state)
     _include_pages(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def _cdn(app: FastAPI, *, follow_bus: bool) -> contextlib.AbstractAsyncContextManager[MediaServer]:
+    """The CDN route's caches; a process that runs no roles (tests) takes no bus group and
+    learns only of the changes it commits itself."""
+    adapters: Adapters = app.state.adapters
+    return running_cdn(
+        engine=adapters.engine,
+        sessions=adapters.sessions,
+        storage=adapters.storage,
+        secret=adapters.secret,
+        bus=adapters.bus if follow_bus else None,
+        node=adapters.settings.resolved_node(),
+        memory_bytes=adapters.settings.cdn_memory_mb * 1024**2,
+        observers=getattr(app.state, "cdn_observers", ()),
+    )
 
 
 def _include_pages(app: FastAPI) -> None:

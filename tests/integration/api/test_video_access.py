@@ -35,7 +35,7 @@ async def public_video(
 
 
 def _strip_token(url: str) -> str:
-    return re.sub(r"/cdn/s/[^/]+/", "/cdn/", url)
+    return re.sub(r"/cdn/s/[^/]+/\d+/\d+/", "/cdn/", url)
 
 
 async def test_owner_sees_private_video_with_signed_playback(
@@ -98,7 +98,7 @@ async def test_a_token_for_one_video_does_not_open_another(
     ]["hls"]
     forged = master.replace(private_video, public_video)
     assert (await client.get(forged)).status_code == 404
-    garbage = re.sub(r"/cdn/s/[^/]+/", "/cdn/s/123-abc/", master)
+    garbage = re.sub(r"/cdn/s/[^/]+/", "/cdn/s/AAAAAAAAAAAAAAAAAAAAAA/", master)
     assert (await client.get(garbage)).status_code == 404
 
 

@@ -69,5 +69,5 @@ async def test_private_video_thumbnails_need_the_token(
     served = await client.get(url)
     assert served.status_code == 200
     assert served.headers["cache-control"].startswith("private")
-    assert (await client.get(re.sub(r"/cdn/s/[^/]+/", "/cdn/", url))).status_code == 404
+    assert (await client.get(re.sub(r"/cdn/s/[^/]+/\d+/\d+/", "/cdn/", url))).status_code == 404
     assert (await client.get(f"/api/v1/videos/{video_id}", headers=auth(bob))).status_code == 404
