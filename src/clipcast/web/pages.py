@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from clipcast.accounts.models import User
+from clipcast.comments.rules import MAX_CHARS as COMMENT_MAX_CHARS
 from clipcast.core.clock import utcnow
 from clipcast.core.errors import InvalidInput, NotFound
 from clipcast.groups import service as groups_service
@@ -52,7 +53,13 @@ STATE_LABELS: dict[str, str] = {
     VideoState.FAILED: "Failed",
 }
 # The limits the forms show (the API's VideoPatch and the tags rules enforce them).
-LIMITS = {"title": 200, "description": 10_000, "tags": MAX_TAGS, "tag_length": MAX_TAG_LENGTH}
+LIMITS = {
+    "title": 200,
+    "description": 10_000,
+    "tags": MAX_TAGS,
+    "tag_length": MAX_TAG_LENGTH,
+    "comment": COMMENT_MAX_CHARS,
+}
 
 
 def format_duration(seconds: float | None) -> str:
