@@ -43,6 +43,11 @@ PREFIX_FIELDS = frozenset({TextField.TITLE, TextField.TAGS})
 # A typo in a description or a username is rarely what someone meant, and matching one
 # costs a walk over the biggest dictionaries.
 FUZZY_FIELDS = frozenset({TextField.TITLE, TextField.TAGS})
+# A misspelt word is compared with the words as written ("cookng" -> "cooking"). An inflected
+# one is also compared by its stem, since the video may hold another form of it ("lesons" is
+# two edits from "lesson" but its stem one): one typo there, as stems are short and two
+# edits from a short stem reach unrelated words.
+STEM_TYPOS = 1
 # Typos are only looked for when the exact words find fewer results than this (as
 # Typesense does): exact answers are better answers, and the exact pass is several times
 # cheaper than walking the dictionaries for every word within one or two edits.
@@ -183,6 +188,7 @@ def build_search_query(
         fuzzy_fields=FUZZY_FIELDS,
         prefix_weight=PREFIX_WEIGHT,
         prefix_fields=PREFIX_FIELDS,
+        stem_typos=STEM_TYPOS,
         filters=build_filters(params, now),
         visible_to=viewer_id,
         visible_groups=groups if viewer_id is not None else (),
@@ -214,6 +220,7 @@ def build_suggest_query(
         fuzzy_fields=frozenset({TextField.TITLE}),
         prefix_weight=PREFIX_WEIGHT,
         prefix_fields=frozenset({TextField.TITLE}),
+        stem_typos=STEM_TYPOS,
         visible_to=viewer_id,
         visible_groups=groups if viewer_id is not None else (),
         limit=limit,

@@ -57,8 +57,9 @@ class SearchDoc:
 
 @dataclass(frozen=True, slots=True)
 class TermMatch:
-    """One word of the query: matched exactly (after stemming), within `distance` typos, and,
-    when `prefix`, as the start of longer words (the word being typed)."""
+    """One word of the query: matched exactly (after stemming), within `distance` typos of
+    the words as written, and, when `prefix`, as the start of longer words (the word being
+    typed)."""
 
     text: str
     distance: int = 0
@@ -89,8 +90,11 @@ class SearchQuery:
 
     A document matches when at least `min_should_match` terms match it, in any field of
     `fields`. An exact term scores its field's BM25 times the boost; a typo match (only in
-    `fuzzy_fields`, and only for words the field does not hold as typed) scores a constant
-    `boost * fuzzy_weight`, a prefix match (only in `prefix_fields`) `boost * prefix_weight`.
+    `fuzzy_fields`, and only for words the field holds neither as typed nor by their stem)
+    scores a constant `boost * fuzzy_weight`, a prefix match (only in `prefix_fields`)
+    `boost * prefix_weight`. A word with typos is compared with the words as written; an
+    inflected one (a word the index's stemmer shortens) also has its stem compared with theirs,
+    within `min(distance, stem_typos)`.
     Only documents that are listed, owned by `visible_to`, or shared with one of
     `visible_groups` (the share groups `visible_to` is a member of), are returned.
     """
@@ -102,6 +106,7 @@ class SearchQuery:
     fuzzy_fields: frozenset[TextField] = field(default_factory=frozenset)
     prefix_weight: float = 0.5
     prefix_fields: frozenset[TextField] = field(default_factory=frozenset)
+    stem_typos: int = 0
     filters: Filters = Filters()
     visible_to: uuid.UUID | None = None
     visible_groups: tuple[uuid.UUID, ...] = ()

@@ -32,20 +32,26 @@ from clipcast.adapters.search.base import (
     TextField,
 )
 
-# A schema change gets a new directory; `clipcast search reindex` fills it from SQL.
-SCHEMA_VERSION = 3  # 3: share groups and key versions
+# A schema change gets a new directory, which a search node fills from SQL when it starts
+# (runtime._fill_new_index) or `clipcast search reindex` fills.
+# 3: share groups and key versions; 4: title and tag words as written, for typos.
+SCHEMA_VERSION = 4
 _STEM, _PLAIN, _KEYWORD = "clipcast_stem", "clipcast_plain", "clipcast_keyword"
 _MAX_TOKEN_CHARS = 40  # longer "words" are noise (hashes, URLs) and bloat the dictionary
 
-# Exact and typo matches go to the stemmed field; prefixes to an unstemmed one, because a
-# half-typed word ("runn") is not a prefix of its stem ("run").
+# Exact matches go to the stemmed fields, so "lessons" finds "lesson". Typos and prefixes go
+# to the words as written: a misspelt or half-typed word is compared with what people type,
+# and the stem is often further from it than the word ("cookng" is one edit from "cooking"
+# but two from "cook"; "runn" is no prefix of "run"). Descriptions have no unstemmed copy:
+# they are never searched with typos or prefixes (query.FUZZY_FIELDS, PREFIX_FIELDS), and a
+# copy of the biggest field would cost more than it could give.
 _EXACT = {
     TextField.TITLE: "title",
     TextField.TAGS: "tags",
     TextField.DESCRIPTION: "description",
     TextField.OWNER: "owner_name",
 }
-_PREFIX = {**_EXACT, TextField.TITLE: "title_plain"}
+_WRITTEN = {**_EXACT, TextField.TITLE: "title_plain", TextField.TAGS: "tags_plain"}
 # Every start of every title and tag word, up to this long, is a term of its own, so a word
 # being typed is one term lookup; walking the dictionary for all the words that start with it
 # cost about half of a whole search (bench/search.py). Longer starts, rare and shared by few
@@ -57,6 +63,7 @@ _ANALYZER_OF = {
     "title_plain": _PLAIN,
     "description": _STEM,
     "tags": _STEM,
+    "tags_plain": _PLAIN,
     "tag": _KEYWORD,
     "owner_name": _PLAIN,
     "owner_key": _KEYWORD,
@@ -85,7 +92,9 @@ def build_schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("id", stored=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("title", stored=True, tokenizer_name=_STEM)
-    builder.add_text_field("title_plain", tokenizer_name=_PLAIN)
+    # Typo and prefix matches score a constant: these need documents, not counts or positions.
+    builder.add_text_field("title_plain", tokenizer_name=_PLAIN, index_option="basic")
+    builder.add_text_field("tags_plain", tokenizer_name=_PLAIN, index_option="basic")
     builder.add_text_field("title_prefix", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("tags_prefix", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("description", stored=True, tokenizer_name=_STEM)
@@ -274,6 +283,7 @@ class TantivyIndex:
         doc.add_text("description", d.description)
         for tag in d.tags:
             doc.add_text("tags", tag)
+            doc.add_text("tags_plain", tag)
             doc.add_text("tag", tag)
         plain = self._analyzers[_PLAIN]
         for start in _starts(plain.analyze(d.title)):
@@ -333,17 +343,11 @@ class TantivyIndex:
             if token := tokens[_ANALYZER_OF[exact_field]]:
                 exact = Query.term_query(self._schema, exact_field, token)
                 parts.append(Query.boost_query(exact, weighted.boost))
-                if (
-                    term.distance
-                    and weighted.field in query.fuzzy_fields
-                    # A word the field holds as typed is taken as meant there; walking the
-                    # dictionary for its neighbours is most of a typo search's cost.
-                    and searcher.doc_freq(exact_field, token) == 0
-                ):
-                    fuzzy = Query.fuzzy_term_query(
-                        self._schema, exact_field, token, distance=term.distance
+                if term.distance and weighted.field in query.fuzzy_fields:
+                    parts.extend(
+                        Query.boost_query(fuzzy, weighted.boost * query.fuzzy_weight)
+                        for fuzzy in self._fuzzy(weighted.field, term, query, tokens, searcher)
                     )
-                    parts.append(Query.boost_query(fuzzy, weighted.boost * query.fuzzy_weight))
             if (
                 term.prefix
                 and weighted.field in query.prefix_fields
@@ -354,6 +358,30 @@ class TantivyIndex:
             return None
         return Query.boolean_query([(Occur.Should, p) for p in parts])
 
+    def _fuzzy(
+        self,
+        field: TextField,
+        term: TermMatch,
+        query: SearchQuery,
+        tokens: dict[str, str | None],
+        searcher: tantivy.Searcher,
+    ) -> list[Query]:
+        """Typo matches of the word in `field`: the word as typed against the words as
+        written and, for an inflected word, its stem against their stems. None when the field
+        holds the word itself (as typed, or by its stem): then it is taken as meant there,
+        and walking the dictionary for its neighbours is most of a typo search's cost."""
+        exact_field, written_field = _EXACT[field], _WRITTEN[field]
+        stem, written = tokens[_ANALYZER_OF[exact_field]], tokens[_ANALYZER_OF[written_field]]
+        if not stem or not written:
+            return []
+        if searcher.doc_freq(exact_field, stem) or searcher.doc_freq(written_field, written):
+            return []
+        out = [Query.fuzzy_term_query(self._schema, written_field, written, distance=term.distance)]
+        stem_typos = min(term.distance, query.stem_typos)
+        if stem_typos and stem != written and exact_field != written_field:
+            out.append(Query.fuzzy_term_query(self._schema, exact_field, stem, distance=stem_typos))
+        return out
+
     def _prefix(self, field: TextField, tokens: dict[str, str | None]) -> Query | None:
         """Documents with a word of `field` that starts with the word being typed, each
         scoring the same (how much of the word is typed says nothing about relevance)."""
@@ -361,7 +389,7 @@ class TantivyIndex:
         if start and field in _STARTS and _MIN_PREFIX_CHARS <= len(start) <= _MAX_PREFIX_CHARS:
             term = Query.term_query(self._schema, _STARTS[field], start)
             return Query.const_score_query(term, 1.0)
-        prefix_field = _PREFIX[field]
+        prefix_field = _WRITTEN[field]
         if token := tokens[_ANALYZER_OF[prefix_field]]:
             return Query.fuzzy_term_query(
                 self._schema, prefix_field, token, distance=0, prefix=True
