@@ -22,12 +22,13 @@ class Role(StrEnum):
     THUMBNAILS = "thumbnails"
     SEARCH = "search"
     ACTIVITY = "activity"
+    RECS = "recs"
     RELAY = "relay"
     EDGE = "edge"  # beside nginx on each edge host (issue 13); never part of "all"
     ALL = "all"
 
 
-WORKER_ROLES = (Role.TRANSCODE, Role.THUMBNAILS, Role.SEARCH, Role.ACTIVITY)
+WORKER_ROLES = (Role.TRANSCODE, Role.THUMBNAILS, Role.SEARCH, Role.ACTIVITY, Role.RECS)
 
 
 def expand(roles: list[Role]) -> set[Role]:
@@ -104,7 +105,21 @@ async def _subscribe(adapters: Adapters, roles: set[Role]) -> list[Subscription]
                 clip_seconds=adapters.settings.clip_seconds,
             )
         )
+    if Role.RECS in roles:
+        subs.append(await _subscribe_recs(adapters))
     return subs
+
+
+async def _subscribe_recs(adapters: Adapters) -> Subscription:
+    from clipcast.recommendations.handlers import GROUP, TOPICS, handle
+    from clipcast.recommendations.service import RecsConfig
+
+    config = RecsConfig.from_settings(adapters.settings)
+
+    async def recs(event: Event) -> None:
+        await handle(event, sessions=adapters.sessions, config=config)
+
+    return await adapters.bus.subscribe(GROUP, list(TOPICS), _measured(adapters, GROUP, recs))
 
 
 async def _fill_new_index(adapters: Adapters) -> None:
@@ -146,6 +161,8 @@ async def run_roles(adapters: Adapters, roles: set[Role], stop: asyncio.Event) -
         )
     if Role.EDGE in roles:
         tasks.append(asyncio.create_task(_run_edge(adapters, stop)))
+    if Role.RECS in roles:
+        tasks.extend(_recs_tasks(adapters, stop))
     subs = await _subscribe(adapters, roles)
     log.info("running roles: %s", ", ".join(sorted(roles)) or "none")
     try:
@@ -166,6 +183,34 @@ async def _run_edge(adapters: Adapters, stop: asyncio.Event) -> None:
         resync_seconds=settings.edge_resync_seconds,
         stop=stop,
     )
+
+
+def _recs_tasks(adapters: Adapters, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+    from clipcast.recommendations.service import RecsConfig
+    from clipcast.recommendations.worker import run_batches, run_due_refreshes
+
+    config = RecsConfig.from_settings(adapters.settings)
+    a = adapters
+    return [
+        asyncio.create_task(
+            run_batches(
+                sessions=a.sessions,
+                counters=a.counters,
+                storage=a.storage,
+                config=config,
+                stop=stop,
+            )
+        ),
+        asyncio.create_task(
+            run_due_refreshes(
+                sessions=a.sessions,
+                counters=a.counters,
+                storage=a.storage,
+                config=config,
+                stop=stop,
+            )
+        ),
+    ]
 
 
 async def _shutdown(subs: list[Subscription], tasks: list[asyncio.Task[None]]) -> None:

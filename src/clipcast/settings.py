@@ -105,6 +105,17 @@ class Settings(BaseSettings):
     # hourly totals, then dropped); 0 keeps every event.
     activity_retention_days: int = Field(default=0, ge=0)
 
+    # Recommendations (issue 11). The recs worker remakes every list this often, and a user's
+    # list once they have been quiet recs_debounce_seconds after activity (at most
+    # recs_max_wait_seconds after the first). The collaborative model covers the most watched
+    # recs_model_items videos and the most active recs_model_users users (dense matrices:
+    # memory ≈ 4 bytes × items × (items + users)).
+    recs_refresh_minutes: float = Field(default=30.0, gt=0)
+    recs_debounce_seconds: float = Field(default=5.0, ge=0)
+    recs_max_wait_seconds: float = Field(default=60.0, ge=0)
+    recs_model_items: int = Field(default=5000, ge=2)
+    recs_model_users: int = Field(default=10000, ge=2)
+
     # Live streams (issue 12). A feed whose picture is H.264 no larger than
     # live_max_resolution (short side) is copied; any other is encoded to live_ladder.
     live_max_resolution: int = Field(default=720, ge=144, le=2160)

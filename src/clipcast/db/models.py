@@ -28,6 +28,14 @@ from clipcast.groups.models import Group, GroupMember, VideoGroup
 from clipcast.jobs.models import Job
 from clipcast.live.models import LiveClipMark, LiveStream
 from clipcast.outbox.models import OutboxEvent
+from clipcast.recommendations.models import (
+    PendingRefresh,
+    Recommendation,
+    RecsModel,
+    UpNext,
+    UserTagRow,
+    VideoTagRow,
+)
 from clipcast.uploads.models import Upload
 from clipcast.videos.models import Clip, Rendition, Video
 
@@ -56,14 +64,20 @@ __all__ = [
     "OutboxEvent",
     "PendingBatch",
     "PendingDeltas",
+    "PendingRefresh",
     "ProcessedEvent",
+    "Recommendation",
+    "RecsModel",
     "Rendition",
     "RollupClip",
     "RollupHour",
+    "UpNext",
     "Upload",
     "User",
+    "UserTagRow",
     "Video",
     "VideoGroup",
+    "VideoTagRow",
     "ViewWindow",
     "WatchHistory",
     "metadata",

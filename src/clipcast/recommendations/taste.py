@@ -84,3 +84,20 @@ def feedback_weight(*, completion: float, liked: bool, disliked: bool, commented
     if disliked:
         return 0.0
     return 1.0 if liked or commented or completion >= MIN_COMPLETION else 0.0
+
+
+@dataclass(frozen=True)
+class TagEdit:
+    """What the user said about a tag: muted ("not interested"), or added by hand."""
+
+    muted: bool = False
+    added: bool = False
+
+
+def apply_edits(computed: Mapping[str, float], edits: Mapping[str, TagEdit]) -> dict[str, float]:
+    """Computed taste with the user's word on top: muted tags gone, added tags at full weight."""
+    out = {t: w for t, w in computed.items() if not edits.get(t, TagEdit()).muted}
+    for tag, edit in edits.items():
+        if edit.added and not edit.muted:
+            out[tag] = 1.0
+    return dict(sorted(out.items(), key=lambda tw: (-tw[1], tw[0])))
