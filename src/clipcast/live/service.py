@@ -20,7 +20,7 @@ from clipcast.live.keys import document_path
 from clipcast.live.models import FeedState, LiveStream
 from clipcast.live.schemas import CurrentOut, IngestOut, StreamIn, StreamOut
 from clipcast.videos.access import visible_video
-from clipcast.videos.audience import check_owned, share_new
+from clipcast.videos.audience import check_audience, check_owned, share_new
 from clipcast.videos.lifecycle import VideoState, Visibility
 from clipcast.videos.models import Video
 from clipcast.videos.service import Viewer, media_root_for
@@ -78,6 +78,7 @@ async def create_stream(
 ) -> StreamOut:
     """A stream and its video (state `live`, announced so search finds it at once); the
     answer carries the stream key, which is never shown again."""
+    check_audience(body.visibility, body.groups)
     await check_owned(sessions=sessions, owner_id=owner_id, group_ids=body.groups)
     new = NewVideo(
         title=body.title.strip(),

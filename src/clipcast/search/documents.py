@@ -15,8 +15,9 @@ MAX_TAGS = 32
 
 
 def indexable(video: Video) -> bool:
-    """Only ready videos: nothing else can be watched, so nothing else may be found."""
-    return video.state == VideoState.READY
+    """Only ready videos and live streams: nothing else can be watched, so nothing else may
+    be found. A stream is found from the moment it is created (its metadata comes first)."""
+    return video.state in (VideoState.READY, VideoState.LIVE)
 
 
 def listed(visibility: Visibility) -> bool:

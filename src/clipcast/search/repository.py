@@ -34,7 +34,7 @@ async def ready_videos(
         query = (
             select(Video, User.username)
             .join(User, User.id == Video.owner_id)
-            .where(Video.state == VideoState.READY)
+            .where(Video.state.in_((VideoState.READY, VideoState.LIVE)))
             .order_by(Video.id)
             .limit(batch_size)
         )

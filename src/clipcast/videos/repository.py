@@ -39,7 +39,8 @@ async def page_of_videos(
     """Playable videos listed for `viewer_id` (owner_id None: public ones, and group ones
     shared with the viewer), or every video of one owner; newest first."""
     if owner_id is None:
-        where = [listed_for(viewer_id), Video.state == VideoState.READY]
+        # Live streams are listed from the start: they are watched while they happen.
+        where = [listed_for(viewer_id), Video.state.in_((VideoState.READY, VideoState.LIVE))]
     else:
         where = [Video.owner_id == owner_id]
     total = await session.scalar(select(func.count()).select_from(Video).where(*where))
