@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 VENDOR := src/clipcast/web/static/vendor
 
-.PHONY: run test setup vendor chromium lint typecheck check clean
+.PHONY: run test setup vendor chromium nginx lint typecheck check clean
 
 setup: $(STAMP) vendor
 
@@ -33,7 +33,11 @@ run: setup
 chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-test: setup chromium
+# The CDN edge tests run Debian's nginx-light (they start it themselves); same rule.
+nginx:
+	@test -x /usr/sbin/nginx || command -v nginx >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null)
+
+test: setup chromium nginx
 	$(BIN)/pytest -q
 
 lint:
