@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.async_api import Browser, BrowserContext, Locator, Page, Response, expect
 
 from tests.e2e.browser.conftest import (
     VIEWPORT,
@@ -194,6 +194,15 @@ async def test_the_owner_removes_any_comment_and_anonymous_visitors_only_read(
     await expect(anonymous.locator("[data-comment-list]")).not_to_contain_text("Please remove me")
 
 
+def _vote_accepted(response: Response) -> bool:
+    request = response.request
+    return (
+        request.method == "POST"
+        and request.url.endswith("/api/v1/activity")
+        and ("comment_like" in (request.post_data or ""))
+    )
+
+
 async def _bodies(page: Page) -> list[str]:
     return await page.locator("[data-comment-list] > li.comment > [data-body]").all_text_contents()
 
@@ -213,7 +222,9 @@ async def test_likes_and_dislikes_count_at_once_and_top_follows_the_likes(
     dislike = alpha.locator(":scope > .comment-actions [data-dislike]")
 
     # A like counts on the button at once, and is still there after a reload (read your writes).
-    await like.click()
+    async with page.expect_response(_vote_accepted) as sent:
+        await like.click()
+    assert (await sent.value).status == 202
     await expect(like).to_have_attribute("aria-pressed", "true")
     await expect(like).to_have_attribute("data-count", "1")
     await page.reload()

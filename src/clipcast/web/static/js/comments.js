@@ -132,8 +132,21 @@ function icon(path) {
   return svg;
 }
 
-function newEventId() {
-  return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+// Through the page's activity reporter when it runs (activity.js: it keeps the event's id
+// across retries and stamps it with the server's clock); else straight to the API.
+async function sendVote(commentId, kind) {
+  if (window.clipcastActivity) {
+    await window.clipcastActivity.voteComment(commentId, kind);
+    return;
+  }
+  const event = {
+    id: crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`,
+    type: kind === "clear" ? "clear" : `comment_${kind}`,
+    video_id: videoId,
+    ts: Date.now(),
+    comment_id: commentId,
+  };
+  await api("/api/v1/activity", { method: "POST", json: { events: [event] } });
 }
 
 function reactionButtons(comment) {
@@ -179,16 +192,8 @@ async function react(view, wanted) {
   comment.dislikes += (next === "dislike") - (before.mine === "dislike");
   comment.my_reaction = next;
   paintReactions(view);
-  const type = next === "none" ? "clear" : `comment_${next}`;
-  const event = {
-    id: newEventId(),
-    type,
-    video_id: videoId,
-    ts: Date.now(),
-    comment_id: comment.id,
-  };
   try {
-    await api("/api/v1/activity", { method: "POST", json: { events: [event] } });
+    await sendVote(comment.id, next === "none" ? "clear" : next);
   } catch (failure) {
     comment.likes = before.likes;
     comment.dislikes = before.dislikes;
