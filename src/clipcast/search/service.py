@@ -20,6 +20,7 @@ from clipcast.adapters.search.base import (
 )
 from clipcast.search import repository as repo
 from clipcast.search.documents import ROOT_MARK_JSON, indexable, to_document
+from clipcast.search.ordering import one_at_a_time
 from clipcast.search.query import (
     SUGGEST_LIMIT,
     SearchParams,
@@ -47,8 +48,16 @@ async def index_video(
     """Make the index agree with SQL about one video: there if ready, gone otherwise.
 
     It reads the current row instead of trusting an event's payload, so events may come
-    twice or out of order: the last call always leaves the right state. True if indexed.
+    twice or out of order; calls for one video take turns (`one_at_a_time`), so the last
+    call always leaves the right state. True if indexed.
     """
+    async with one_at_a_time(index, video_id):
+        return await _agree_with_sql(sessions, index, video_id)
+
+
+async def _agree_with_sql(
+    sessions: async_sessionmaker[AsyncSession], index: SearchIndex, video_id: uuid.UUID
+) -> bool:
     async with sessions() as session:
         found = await repo.video_with_owner(session, video_id)
         groups = await groups_of(session, [video_id])
@@ -60,7 +69,8 @@ async def index_video(
 
 
 async def remove_video(*, index: SearchIndex, video_id: uuid.UUID) -> None:
-    await index.delete([video_id])
+    async with one_at_a_time(index, video_id):
+        await index.delete([video_id])
 
 
 async def reindex_all(
