@@ -24,6 +24,8 @@ $(VENDOR)/.stamp: package.json package-lock.json
 	mkdir -p $(VENDOR)
 	cp node_modules/hls.js/dist/hls.min.js $(VENDOR)/hls.min.js
 	cp node_modules/tus-js-client/dist/tus.min.js $(VENDOR)/tus.min.js
+	cp node_modules/uplot/dist/uPlot.iife.min.js $(VENDOR)/uplot.min.js
+	cp node_modules/uplot/dist/uPlot.min.css $(VENDOR)/uplot.min.css
 	touch $@
 
 run: setup
