@@ -38,6 +38,7 @@ def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
     """The embedded bus, searches in threads or reader processes; and NATS, as scaled."""
     bus, readers = request.param
     settings.search_readers = readers
+    settings.node = "edits-test"  # names this process's CDN consumer group; the default is long
     if bus == "nats":
         require_nats()
         settings.bus_backend = BusBackend.NATS
