@@ -24,6 +24,8 @@ counters_app = typer.Typer(help="Popularity counters (SQL or Redis).", no_args_i
 app.add_typer(counters_app, name="counters")
 activity_app = typer.Typer(help="The activity log.", no_args_is_help=True)
 app.add_typer(activity_app, name="activity")
+recs_app = typer.Typer(help="Recommendations.", no_args_is_help=True)
+app.add_typer(recs_app, name="recs")
 edge_app = typer.Typer(help="The CDN edge (nginx) of scaled mode.", no_args_is_help=True)
 app.add_typer(edge_app, name="edge")
 console = Console()
@@ -334,6 +336,81 @@ def edge_nginx_config(
         access_log=access_log,
     )
     typer.echo(render(config), nl=False)
+
+
+async def _refresh_recs(usernames: list[str]) -> str:
+    from sqlalchemy import select
+
+    from clipcast.accounts.models import User
+    from clipcast.bootstrap import build_storage
+    from clipcast.core.clock import utcnow
+    from clipcast.recommendations import service as recs
+    from clipcast.recommendations.service import ModelCache, RecsConfig
+
+    settings = Settings()
+    storage = build_storage(settings)
+    config = RecsConfig.from_settings(settings)
+    async with _activity_deps() as (sessions, counters):
+        deps = {"sessions": sessions, "counters": counters, "storage": storage}
+        try:
+            if not usernames:
+                stats = await recs.refresh_all(**deps, config=config, now=utcnow())
+                return f"{stats['users']:.0f} user(s), model v{stats['version']:.0f}"
+            async with sessions() as session:
+                found = await session.execute(
+                    select(User.id, User.username).where(User.username.in_(usernames))
+                )
+                ids = dict(found.tuples().all())
+            if missing := set(usernames) - set(ids.values()):
+                raise typer.BadParameter(f"no such user: {', '.join(sorted(missing))}")
+            done = await recs.refresh_users(
+                **deps, cache=ModelCache(), user_ids=list(ids), config=config, now=utcnow()
+            )
+            return f"{done} user(s)"
+        finally:
+            await storage.close()
+
+
+@recs_app.command("refresh")
+def recs_refresh(
+    user: Annotated[
+        list[str] | None, typer.Option("--user", help="Only this user (repeatable).")
+    ] = None,
+) -> None:
+    """Remake recommendations: every user (training a new model), or only --user ones with
+    the stored model."""
+    import asyncio
+
+    done = asyncio.run(_refresh_recs(user or []))
+    console.print(f"[green]recommendations refreshed[/green]: {done}")
+
+
+live_app = typer.Typer(help="Live streams.", no_args_is_help=True)
+app.add_typer(live_app, name="live")
+
+
+@live_app.command("push")
+def live_push(
+    stream_id: Annotated[str, typer.Argument(help="The stream's id.")],
+    key: Annotated[str, typer.Option(help="The stream key.", envvar="CLIPCAST_STREAM_KEY")],
+    server: Annotated[str, typer.Option(help="The site's address.")] = "",
+) -> None:
+    """Send standard input (ffmpeg's MPEG-TS or WebM) to a live stream, printing the server's
+    messages; see docs/architecture.md for the ffmpeg command."""
+    import asyncio
+    import json
+    import sys
+
+    from clipcast.live.push import ingest_url, push, stdin_chunks
+
+    url = ingest_url(server or Settings().server_url, stream_id)
+
+    def show(message: dict[str, Any]) -> None:
+        print(json.dumps(message), file=sys.stderr, flush=True)
+
+    last = asyncio.run(push(url, key, stdin_chunks(), show))
+    if last is None or last.get("type") != "ended":
+        raise typer.Exit(1)
 
 
 def main() -> None:

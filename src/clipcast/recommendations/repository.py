@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from clipcast.accounts.models import User
 from clipcast.activity.models import WatchHistory
 from clipcast.comments.models import Comment
 from clipcast.groups.models import GroupMember, VideoGroup
@@ -100,7 +101,8 @@ async def replace_tags(
 async def watches(
     session: AsyncSession, user_ids: Collection[uuid.UUID] | None = None
 ) -> list[WatchRow]:
-    """Signed-in users' watch history with likes, dislikes and whether they commented."""
+    """Users' watch history with likes, dislikes and whether they commented (anonymous
+    viewers' rows, whose viewer ids are not users, are left out)."""
     query = select(
         WatchHistory.viewer_id,
         WatchHistory.video_id,
@@ -108,7 +110,7 @@ async def watches(
         WatchHistory.progress,
         WatchHistory.reaction,
         WatchHistory.reaction_ms,
-    ).where(WatchHistory.signed_in.is_(True))
+    ).join(User, User.id == WatchHistory.viewer_id)
     commented = select(Comment.author_id, Comment.video_id).distinct()
     if user_ids is not None:
         query = query.where(WatchHistory.viewer_id.in_(list(user_ids)))
@@ -163,7 +165,7 @@ async def watcher_counts(session: AsyncSession) -> dict[uuid.UUID, int]:
     """Signed-in viewers per video, all time: the popularity floor under the hot score."""
     rows = await session.execute(
         select(WatchHistory.video_id, func.count())
-        .where(WatchHistory.signed_in.is_(True))
+        .join(User, User.id == WatchHistory.viewer_id)
         .group_by(WatchHistory.video_id)
     )
     return {r[0]: int(r[1]) for r in rows}

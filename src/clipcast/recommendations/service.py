@@ -24,7 +24,7 @@ from clipcast.adapters.storage.base import ObjectStorage
 from clipcast.recommendations import pipeline
 from clipcast.recommendations import repository as repo
 from clipcast.recommendations.collaborative import CollabModel
-from clipcast.recommendations.models import RecsModel, VideoTagRow
+from clipcast.recommendations.models import RecsModel, UserTagRow, VideoTagRow
 from clipcast.recommendations.pipeline import Inputs, Outputs
 from clipcast.recommendations.tags import TagSource, VideoFacts, carried_over, video_tags
 from clipcast.videos.lifecycle import VideoState
@@ -166,7 +166,7 @@ async def _store_model(
         return None
     async with sessions.begin() as session:
         version = await repo.next_version(session)
-        key = f"{MODEL_PREFIX}{version:08d}.npz"
+        key = f"{MODEL_PREFIX}{version:08d}/model.npz"
         await storage.put_bytes(key, out.model, "application/octet-stream")
         session.add(
             RecsModel(
@@ -180,8 +180,10 @@ async def _store_model(
                 seconds=out.stats["train_seconds"],
             )
         )
-        for old in await repo.old_models(session, MODELS_KEPT - 1):
-            await storage.delete_prefix(old.key)
+        await session.flush()
+        # The one before stays: a worker may be loading it right now.
+        for old in await repo.old_models(session, MODELS_KEPT):
+            await storage.delete_prefix(old.key.rsplit("/", 1)[0] + "/")
             await session.delete(old)
     return version
 
@@ -285,3 +287,28 @@ async def run_due(
     async with sessions.begin() as session:
         await repo.done_refreshes(session, due)
     return done
+
+
+async def edit_tag(
+    *,
+    sessions: Sessions,
+    user_id: uuid.UUID,
+    tag: str,
+    muted: bool | None,
+    added: bool | None,
+    now: datetime,
+) -> None:
+    """Mute a tag ("not interested in #tag": gone from the taste tags, and its videos from
+    the list at once), unmute it, or follow / unfollow it by hand; the list is remade next."""
+    async with sessions.begin() as session:
+        row = await session.get(UserTagRow, (user_id, tag))
+        if row is None:
+            row = UserTagRow(user_id=user_id, tag=tag, weight=0.0, muted=False, added=False)
+            session.add(row)
+        if muted is not None:
+            row.muted = muted
+        if added is not None:
+            row.added = added
+        row.weight = 0.0 if row.muted else (1.0 if row.added else row.weight)
+        row.updated_at = now
+        await repo.request_refresh(session, user_id, now=now, due=now)

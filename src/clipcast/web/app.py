@@ -23,9 +23,11 @@ from clipcast.live.hub import LiveHub
 from clipcast.live.ws import router as live_ws_router
 from clipcast.ops.api import install_request_middleware
 from clipcast.ops.api import router as ops_router
+from clipcast.recommendations.api import router as recs_router
 from clipcast.runtime import Role, expand, run_roles
 from clipcast.search.api import router as search_router
 from clipcast.settings import Settings
+from clipcast.studio.api import router as studio_router
 from clipcast.thumbnails.api import router as thumbnails_router
 from clipcast.uploads.api import router as uploads_router
 from clipcast.videos.api import router as videos_router
@@ -83,6 +85,8 @@ def create_app(
     app.include_router(groups_router)
     app.include_router(thumbnails_router)
     app.include_router(search_router)
+    app.include_router(studio_router)
+    app.include_router(recs_router)
     app.include_router(live_router)
     app.include_router(live_ws_router)
     # Outermost: media requests skip routing and the request middleware (cdn/asgi.py).
@@ -109,6 +113,10 @@ def _cdn(app: FastAPI, *, follow_bus: bool) -> contextlib.AbstractAsyncContextMa
 
 
 def _include_pages(app: FastAPI) -> None:
+    from clipcast.live.pages import router as live_pages_router
+    from clipcast.studio.pages import router as studio_pages_router
     from clipcast.web.pages import router as pages_router
 
     app.include_router(pages_router)
+    app.include_router(studio_pages_router)
+    app.include_router(live_pages_router)
