@@ -31,7 +31,7 @@ def grant(access: MediaAccess | None, path: MediaPath, secret: bytes, now: int) 
         return None
     if not path.signed:
         return Grant.PUBLIC if access.public else None
-    token = check_parts(secret, path.mac, path.expires, path.key_version, path.video_id, now)
+    token = check_parts(secret, path.mac, path.expires, path.key_version, path.video, now)
     if token is None or token.key_version != access.key_version:
         return None
     return Grant.SIGNED
@@ -62,41 +62,43 @@ class AccessCache:
         self._ttl, self._missing_ttl = ttl, missing_ttl
         self._max = max_entries
         self._clock = clock
-        self._entries: dict[uuid.UUID, tuple[MediaAccess | None, float]] = {}
-        self._loading: dict[uuid.UUID, asyncio.Future[MediaAccess | None]] = {}
+        # Keyed by the id as the path spells it: no UUID to build on the hot path.
+        self._entries: dict[str, tuple[MediaAccess | None, float]] = {}
+        self._loading: dict[str, asyncio.Future[MediaAccess | None]] = {}
         self._generation = 0
 
-    async def get(self, video_id: uuid.UUID) -> MediaAccess | None:
-        entry = self._entries.get(video_id)
+    async def get(self, video: str) -> MediaAccess | None:
+        """`video`: a lower-case hyphenated id, as cdn.paths reads it."""
+        entry = self._entries.get(video)
         if entry is not None and entry[1] > self._clock():
             return entry[0]
-        pending = self._loading.get(video_id)
+        pending = self._loading.get(video)
         if pending is None:  # one load for a burst of requests
-            pending = asyncio.ensure_future(self._load_and_keep(video_id))
-            self._loading[video_id] = pending
-            pending.add_done_callback(lambda done: self._done(video_id, done))
+            pending = asyncio.ensure_future(self._load_and_keep(video))
+            self._loading[video] = pending
+            pending.add_done_callback(lambda done: self._done(video, done))
         return await asyncio.shield(pending)
 
     def forget(self, video_id: uuid.UUID) -> None:
         self._generation += 1
-        self._entries.pop(video_id, None)
-        self._loading.pop(video_id, None)  # later requests load afresh
+        self._entries.pop(str(video_id), None)
+        self._loading.pop(str(video_id), None)  # later requests load afresh
 
     def forget_all(self) -> None:
         self._generation += 1
         self._entries.clear()
         self._loading.clear()
 
-    async def _load_and_keep(self, video_id: uuid.UUID) -> MediaAccess | None:
+    async def _load_and_keep(self, video: str) -> MediaAccess | None:
         generation = self._generation
-        access = await self._load(video_id)
+        access = await self._load(uuid.UUID(video))
         if generation == self._generation:
             if len(self._entries) >= self._max:
                 del self._entries[next(iter(self._entries))]  # the oldest filled
             ttl = self._ttl if access is not None else self._missing_ttl
-            self._entries[video_id] = (access, self._clock() + ttl)
+            self._entries[video] = (access, self._clock() + ttl)
         return access
 
-    def _done(self, video_id: uuid.UUID, done: asyncio.Future[MediaAccess | None]) -> None:
-        if self._loading.get(video_id) is done:
-            del self._loading[video_id]
+    def _done(self, video: str, done: asyncio.Future[MediaAccess | None]) -> None:
+        if self._loading.get(video) is done:
+            del self._loading[video]

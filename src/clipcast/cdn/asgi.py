@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from clipcast.adapters.storage.base import InvalidKey, check_key
 from clipcast.cdn.access import AccessCache, Grant, grant
 from clipcast.cdn.caching import cache_control, content_type_for
 from clipcast.cdn.objects import Found, ObjectCache
@@ -64,50 +63,59 @@ class MediaServer:
         await self._send_object(scope, send, key, item, granted)
 
     async def _find(self, path: MediaPath) -> tuple[str, Found, Grant] | None:
-        granted = grant(await self.access.get(path.video_id), path, self._secret, int(time.time()))
+        granted = grant(await self.access.get(path.video), path, self._secret, int(time.time()))
         if granted is None:
             return None
-        try:
-            key = check_key(path.key)
-        except InvalidKey:
-            return None
+        key = path.key  # safe: cdn.paths reads only what storage's check_key accepts
         item = await self.objects.get(key)
         return (key, item, granted) if item is not None else None
 
     async def _send_object(
         self, scope: Scope, send: Send, key: str, item: Found, granted: Grant
     ) -> None:
-        etag = quote_etag(item.etag)
-        headers: Headers = [
-            (b"etag", etag.encode()),
-            (b"cache-control", cache_control(key, public=granted is Grant.PUBLIC).encode()),
-            (b"accept-ranges", b"bytes"),
-            (b"content-type", content_type_for(key).encode()),
-        ]
-        request = dict(scope["headers"])
-        if etag_matches(_text(request.get(b"if-none-match")), etag):
-            await _answer(send, 304, headers, b"")
+        headers = item.headers.get(granted) or _headers(item, key, granted)
+        range_header = if_none_match = None
+        for name, value in scope["headers"]:
+            if name == b"range":
+                range_header = value.decode("latin-1")
+            elif name == b"if-none-match":
+                if_none_match = value.decode("latin-1")
+        if if_none_match is not None and etag_matches(if_none_match, quote_etag(item.etag)):
+            await _answer(send, 304, headers, b"", measured=True)
             return
         try:
-            span = parse_range(_text(request.get(b"range")), item.size)
+            span = parse_range(range_header, item.size)
         except Unsatisfiable:
             await _answer(send, 416, [(b"content-range", f"bytes */{item.size}".encode())], b"")
             return
         start, end = span if span else (0, item.size - 1)
-        if span:
-            headers.append((b"content-range", f"bytes {start}-{end}/{item.size}".encode()))
-        headers.append((b"content-length", str(max(0, end - start + 1)).encode()))
         status = 206 if span else 200
+        if span:
+            content_range = f"bytes {start}-{end}/{item.size}".encode()
+            headers = [*headers, (b"content-range", content_range)]
+        length = (b"content-length", str(max(0, end - start + 1)).encode())
+        headers = [*headers, length]
         if scope["method"] == "HEAD" or item.size == 0:
-            await _answer(send, status, headers, b"")
+            await _answer(send, status, headers, b"", measured=True)
         elif item.data is not None:
             body = item.data if not span else item.data[start : end + 1]
-            await _answer(send, status, headers, body)
+            await _answer(send, status, headers, body, measured=True)
         else:
             await send({"type": "http.response.start", "status": status, "headers": headers})
             async for chunk in self.objects.stream(key, start, end):
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
+
+
+def _headers(item: Found, key: str, granted: Grant) -> Headers:
+    headers = [
+        (b"etag", quote_etag(item.etag).encode()),
+        (b"cache-control", cache_control(key, public=granted is Grant.PUBLIC).encode()),
+        (b"accept-ranges", b"bytes"),
+        (b"content-type", content_type_for(key).encode()),
+    ]
+    item.headers[granted] = headers
+    return headers
 
 
 class CdnRoute:
@@ -124,12 +132,11 @@ class CdnRoute:
         await self.app(scope, receive, send)
 
 
-async def _answer(send: Send, status: int, headers: Headers, body: bytes) -> None:
-    if status != 304 and not any(name == b"content-length" for name, _ in headers):
+async def _answer(
+    send: Send, status: int, headers: Headers, body: bytes, *, measured: bool = False
+) -> None:
+    """`measured`: the headers already say the length (a HEAD, a range, a 304)."""
+    if not measured:
         headers = [*headers, (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-def _text(value: bytes | None) -> str | None:
-    return value.decode("latin-1") if value is not None else None

@@ -13,7 +13,7 @@ import os
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -30,12 +30,15 @@ class LocalFiles(Protocol):
     def local_path(self, key: str) -> Path: ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Found:
     size: int
     etag: str
     data: bytes | None  # None: too large to keep; stream it with `stream`
     stamp: tuple[int, int, int] | float  # local: (inode, mtime_ns, size); S3: kept until
+    path: str = ""  # local: the file
+    # The response headers, built once per way of serving it (public or signed).
+    headers: dict[object, list[tuple[bytes, bytes]]] = field(default_factory=dict)
 
 
 class ObjectCache:
@@ -58,9 +61,9 @@ class ObjectCache:
 
     async def get(self, key: str) -> Found | None:
         """The object (bytes or, when large, its size and ETag), or None when missing."""
-        if self._local is not None:
-            return await self._get_local(key, self._local.local_path(key))
         kept = self._kept.get(key)
+        if self._local is not None:
+            return await self._get_local(key, kept)
         if kept is not None and (not isinstance(kept.stamp, float) or kept.stamp > self._clock()):
             self._kept.move_to_end(key)
             return kept
@@ -77,29 +80,30 @@ class ObjectCache:
         except ObjectMissing:
             return  # deleted mid-response; the client sees a short body and retries
 
-    async def _get_local(self, key: str, path: Path) -> Found | None:
+    async def _get_local(self, key: str, kept: Found | None) -> Found | None:
         # A stat of a file the kernel has cached costs microseconds: done on the loop, where
         # a thread hop would cost ten times more. Reads (misses only) go to a thread.
+        assert self._local is not None
+        path = kept.path if kept is not None else str(self._local.local_path(key))
         try:
             st = os.stat(path)
         except _NO_FILE:
             self._drop(key)
             return None
         stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
-        kept = self._kept.get(key)
         if kept is not None and kept.stamp == stamp:
             self._kept.move_to_end(key)
             return kept
         etag = f'"{st.st_mtime_ns:x}-{st.st_size:x}"'
         if st.st_size > self._max_object:
-            return Found(st.st_size, etag, None, stamp)
+            return Found(st.st_size, etag, None, stamp, path)
         try:
-            data = await asyncio.to_thread(path.read_bytes)
+            data = await asyncio.to_thread(Path(path).read_bytes)
         except _NO_FILE:
             return None
         if len(data) != st.st_size:  # replaced while read: do not keep a torn mix
-            return Found(len(data), etag, data, stamp)
-        return self._keep(key, Found(st.st_size, etag, data, stamp))
+            return Found(len(data), etag, data, stamp, path)
+        return self._keep(key, Found(st.st_size, etag, data, stamp, path))
 
     async def _get_remote(self, key: str) -> Found | None:
         info = await self._storage.stat(key)

@@ -2,7 +2,8 @@
 
 `/cdn/videos/{id}/{rest}` is public media; `/cdn/s/{mac}/{expires}/{key_version}/videos/{id}/
 {rest}` is media under a playback token (cdn/signing.py). The edge's nginx config matches the
-same two shapes (edge/nginx.py).
+same two shapes (edge/nginx.py). `rest` must be a safe object key below the video's folder,
+as storage's check_key demands.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ import uuid
 from dataclasses import dataclass
 
 PREFIX = "/cdn/"
-_PUBLIC = re.compile(r"/cdn/videos/([0-9a-f-]{36})/(.+)")
-_SIGNED = re.compile(r"/cdn/s/([A-Za-z0-9_-]+)/([0-9]+)/([0-9]+)/videos/([0-9a-f-]{36})/(.+)")
+VIDEO_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+OBJECT = r"(?!.*\.\.)[a-z0-9][a-z0-9_.-]*(?:/[a-z0-9][a-z0-9_.-]*)*"
+_PUBLIC = re.compile(rf"/cdn/videos/({VIDEO_ID})/({OBJECT})")
+_SIGNED = re.compile(rf"/cdn/s/([A-Za-z0-9_-]+)/([0-9]+)/([0-9]+)/videos/({VIDEO_ID})/({OBJECT})")
+_MAX_KEY = 400
 
 
 @dataclass(frozen=True, slots=True)
 class MediaPath:
-    video_id: uuid.UUID
+    video: str  # the video id as written: lower-case, hyphenated (one spelling per video)
     rest: str  # the object's key below videos/{id}/
     mac: str = ""  # empty: public
     expires: str = ""
@@ -30,22 +34,20 @@ class MediaPath:
 
     @property
     def key(self) -> str:
-        return f"videos/{self.video_id}/{self.rest}"
+        return f"videos/{self.video}/{self.rest}"
+
+    @property
+    def video_id(self) -> uuid.UUID:
+        return uuid.UUID(self.video)
 
 
 def parse_media_path(path: str) -> MediaPath | None:
     """The parts of a CDN path, or None when it names no video's media."""
+    if len(path) > _MAX_KEY + 100:
+        return None
     if match := _PUBLIC.fullmatch(path):
-        video, rest = match[1], match[2]
-        mac = expires = version = ""
-    elif match := _SIGNED.fullmatch(path):
+        return MediaPath(match[1], match[2])
+    if match := _SIGNED.fullmatch(path):
         mac, expires, version, video, rest = match.groups()
-    else:
-        return None
-    try:
-        video_id = uuid.UUID(video)
-    except ValueError:
-        return None
-    if str(video_id) != video:  # one spelling per video, as the edge matches it
-        return None
-    return MediaPath(video_id, rest, mac, expires, version)
+        return MediaPath(video, rest, mac, expires, version)
+    return None

@@ -36,7 +36,7 @@ def link_key(secret: bytes) -> str:
     return hmac.new(secret, b"clipcast edge link key v1", hashlib.sha256).hexdigest()
 
 
-def _mac(secret: bytes, video_id: uuid.UUID, key_version: int, expires: int) -> str:
+def _mac(secret: bytes, video_id: uuid.UUID | str, key_version: int, expires: int) -> str:
     message = f"{expires}:{video_id}:{key_version}:{link_key(secret)}".encode()
     digest = hashlib.md5(message, usedforsecurity=False).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
@@ -63,9 +63,15 @@ def read_playback(
 
 
 def check_parts(
-    secret: bytes, mac: str, expires_text: str, version_text: str, video_id: uuid.UUID, now: int
+    secret: bytes,
+    mac: str,
+    expires_text: str,
+    version_text: str,
+    video_id: uuid.UUID | str,
+    now: int,
 ) -> PlaybackToken | None:
-    """`read_playback` on the three path segments as the CDN route finds them."""
+    """`read_playback` on the three path segments as the CDN route finds them (`video_id`
+    as a UUID or its lower-case hyphenated text)."""
     if len(mac) != _MAC_LENGTH or not _digits(expires_text) or not _digits(version_text):
         return None
     expires, version = int(expires_text), int(version_text)
