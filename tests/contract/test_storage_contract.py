@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from clipcast.adapters.storage.base import InvalidKey, ObjectMissing, ObjectStorage
+from clipcast.adapters.storage.base import (
+    MAX_PART_NUMBER,
+    MIN_PART_BYTES,
+    InvalidKey,
+    ObjectMissing,
+    ObjectStorage,
+    PartsRefused,
+    UploadMissing,
+)
 from clipcast.adapters.storage.local import LocalStorage
 from clipcast.adapters.storage.s3 import S3Storage
 from tests.seaweedfs import SeaweedFS
@@ -292,3 +302,143 @@ async def test_check_twice_leaves_a_reachable_backend_usable(storage: ObjectStor
     await storage.check()  # idempotent: S3 creates its bucket the first time only
     await storage.put_bytes("checked/one", b"after the check", "text/plain")
     assert await storage.get_bytes("checked/one") == b"after the check"
+
+
+MIB = 1024 * 1024
+SOURCE = "sources/v1/source"
+
+
+async def _start_multipart(storage: ObjectStorage, key: str, _: Path) -> None:
+    await storage.start_multipart(key, "text/plain")
+
+
+async def _abort_multipart(storage: ObjectStorage, key: str, _: Path) -> None:
+    await storage.abort_multipart(key, uuid.uuid4().hex)
+
+
+@pytest.mark.parametrize("key", ["../x", "A/B", "", "a/"])
+@pytest.mark.parametrize("operation", [_start_multipart, _abort_multipart])
+async def test_invalid_keys_raise_invalid_key_in_multipart_operations(
+    storage: ObjectStorage, tmp_path: Path, key: str, operation: Operation
+) -> None:
+    with pytest.raises(InvalidKey):
+        await operation(storage, key, tmp_path)
+    assert await storage.list_multipart("") == []
+
+
+async def test_a_multipart_upload_joins_its_parts_in_order_and_shows_only_once_complete(
+    storage: ObjectStorage,
+) -> None:
+    first, last = os.urandom(MIN_PART_BYTES), b"the short last part"
+    upload_id = await storage.start_multipart(SOURCE, "video/mp4")
+    last_etag = await storage.put_part(SOURCE, upload_id, 2, last)  # any order
+    first_etag = await storage.put_part(SOURCE, upload_id, 1, first)
+    assert await storage.stat(SOURCE) is None
+    assert await storage.list_keys("") == []
+
+    await storage.complete_multipart(SOURCE, upload_id, [(1, first_etag), (2, last_etag)])
+
+    assert await storage.get_bytes(SOURCE) == first + last
+    info = await storage.stat(SOURCE)
+    assert info is not None
+    assert (info.size, info.content_type) == (len(first) + len(last), "video/mp4")
+    assert await storage.list_keys("") == [SOURCE]
+    assert await storage.list_multipart("") == []
+    with pytest.raises(UploadMissing):
+        await storage.put_part(SOURCE, upload_id, 3, b"too late")
+
+
+async def test_a_part_stored_again_replaces_the_first_and_unnamed_parts_are_dropped(
+    storage: ObjectStorage,
+) -> None:
+    upload_id = await storage.start_multipart(SOURCE, "video/mp4")
+    await storage.put_part(SOURCE, upload_id, 1, b"a" * MIN_PART_BYTES)
+    again = await storage.put_part(SOURCE, upload_id, 1, b"b" * MIN_PART_BYTES)
+    await storage.put_part(SOURCE, upload_id, 2, b"never named")
+    third = await storage.put_part(SOURCE, upload_id, 3, b"end")
+
+    await storage.complete_multipart(SOURCE, upload_id, [(1, again), (3, third)])
+
+    assert await storage.get_bytes(SOURCE) == b"b" * MIN_PART_BYTES + b"end"
+
+
+async def test_a_single_small_part_makes_a_small_object(storage: ObjectStorage) -> None:
+    upload_id = await storage.start_multipart(SOURCE, "video/mp4")
+    etag = await storage.put_part(SOURCE, upload_id, 1, b"tiny")
+
+    await storage.complete_multipart(SOURCE, upload_id, [(1, etag)])
+
+    assert await storage.get_bytes(SOURCE) == b"tiny"
+
+
+async def test_completion_refuses_bad_parts_and_leaves_the_upload_usable(
+    storage: ObjectStorage,
+) -> None:
+    upload_id = await storage.start_multipart(SOURCE, "video/mp4")
+    small = await storage.put_part(SOURCE, upload_id, 1, b"small")
+    big = await storage.put_part(SOURCE, upload_id, 2, b"x" * MIN_PART_BYTES)
+    refused = [
+        [(1, small), (2, big)],  # a part under the minimum that is not the last
+        [(2, big), (3, small)],  # part 3 was never stored
+        [(2, '"0123456789abcdef0123456789abcdef"')],  # another ETag
+        [(2, big), (1, small)],  # out of order
+    ]
+    for parts in refused:
+        with pytest.raises(PartsRefused):
+            await storage.complete_multipart(SOURCE, upload_id, parts)
+        assert await storage.stat(SOURCE) is None
+
+    await storage.complete_multipart(SOURCE, upload_id, [(2, big)])
+    assert await storage.get_bytes(SOURCE) == b"x" * MIN_PART_BYTES
+
+
+async def test_abort_drops_every_part_and_is_idempotent(storage: ObjectStorage) -> None:
+    upload_id = await storage.start_multipart(SOURCE, "video/mp4")
+    etag = await storage.put_part(SOURCE, upload_id, 1, b"partial")
+
+    await storage.abort_multipart(SOURCE, upload_id)
+    await storage.abort_multipart(SOURCE, upload_id)
+
+    assert await storage.list_multipart("") == []
+    with pytest.raises(UploadMissing):
+        await storage.put_part(SOURCE, upload_id, 2, b"more")
+    with pytest.raises(UploadMissing):
+        await storage.complete_multipart(SOURCE, upload_id, [(1, etag)])
+    assert await storage.list_keys("") == []
+
+
+async def test_an_unknown_upload_id_is_upload_missing(storage: ObjectStorage) -> None:
+    unknown = uuid.uuid4().hex
+    with pytest.raises(UploadMissing):
+        await storage.put_part(SOURCE, unknown, 1, b"x")
+    with pytest.raises(UploadMissing):
+        await storage.complete_multipart(SOURCE, unknown, [(1, '"abc"')])
+    await storage.abort_multipart(SOURCE, unknown)  # nothing to drop: no error
+
+
+@pytest.mark.parametrize("number", [0, MAX_PART_NUMBER + 1])
+async def test_part_numbers_outside_1_to_10000_are_refused(
+    storage: ObjectStorage, number: int
+) -> None:
+    upload_id = await storage.start_multipart(SOURCE, "video/mp4")
+    with pytest.raises(ValueError, match="part numbers"):
+        await storage.put_part(SOURCE, upload_id, number, b"x")
+    await storage.abort_multipart(SOURCE, upload_id)
+
+
+async def test_list_multipart_shows_uploads_in_progress_under_a_prefix(
+    storage: ObjectStorage,
+) -> None:
+    before = datetime.now(UTC) - timedelta(minutes=5)  # server clocks may differ a little
+    mine = await storage.start_multipart(SOURCE, "video/mp4")
+    await storage.start_multipart("other/v2/source", "video/mp4")
+    done = await storage.start_multipart("sources/v3/source", "video/mp4")
+    etag = await storage.put_part("sources/v3/source", done, 1, b"x")
+    await storage.complete_multipart("sources/v3/source", done, [(1, etag)])
+
+    pending = await storage.list_multipart("sources/")
+
+    assert [(p.key, p.upload_id) for p in pending] == [(SOURCE, mine)]
+    assert pending[0].started > before
+    assert pending[0].started.utcoffset() == timedelta(0)
+    assert len(await storage.list_multipart("")) == 2

@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
+import re
 import shutil
 import stat as stat_mode
 import time
-from collections.abc import AsyncIterator, Callable
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from clipcast.adapters.storage.base import (
+    MIN_PART_BYTES,
     InvalidKey,
     ObjectInfo,
     ObjectMissing,
+    PartsRefused,
+    PendingUpload,
+    UploadMissing,
     check_key,
+    check_part_number,
     check_range,
 )
 
@@ -25,6 +34,11 @@ _FALLBACK_TYPE = "application/octet-stream"
 # Content types live in a parallel tree. Its name starts with a dot, which no key segment may,
 # so it never collides with an object; listings skip it along with temp files.
 _META = ".meta"
+# Multipart uploads in progress, one directory per upload id: the target key, its type, and
+# one file per part named "{number:05d}-{md5}" (the name carries the ETag, so a part and its
+# ETag can never disagree after a crash).
+_MULTIPART = ".multipart"
+_UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
 # A path that is missing, or a directory where a file was expected, is simply no object.
 _NO_OBJECT = (FileNotFoundError, IsADirectoryError, NotADirectoryError)
 
@@ -121,6 +135,62 @@ class LocalStorage:
         keys = await asyncio.to_thread(_walk_keys, self._root, prefix.rpartition("/")[0])
         return sorted(k for k in keys if k.startswith(prefix))
 
+    async def start_multipart(self, key: str, content_type: str) -> str:
+        check_key(key)
+        upload_id = uuid.uuid4().hex
+        await asyncio.to_thread(self._start_multipart, upload_id, key, content_type)
+        return upload_id
+
+    def _start_multipart(self, upload_id: str, key: str, content_type: str) -> None:
+        staged = self._root / _MULTIPART / upload_id
+        staged.mkdir(parents=True)
+        (staged / "type").write_text(content_type)
+        (staged / "key").write_text(key)  # last: a directory without it is not an upload yet
+
+    async def put_part(self, key: str, upload_id: str, number: int, data: bytes) -> str:
+        check_part_number(number)
+        staged = self._staged(key, upload_id)
+        return await asyncio.to_thread(_store_part, key, upload_id, staged, number, data)
+
+    async def complete_multipart(
+        self, key: str, upload_id: str, parts: Sequence[tuple[int, str]]
+    ) -> None:
+        staged = self._staged(key, upload_id)
+        files = await asyncio.to_thread(_chosen_parts, key, upload_id, staged, parts)
+        content_type = await asyncio.to_thread(_read_text, staged / "type", key, upload_id)
+        await self._put(key, content_type, lambda tmp: _join(files, tmp))
+        await asyncio.to_thread(shutil.rmtree, staged, True)
+
+    async def abort_multipart(self, key: str, upload_id: str) -> None:
+        check_key(key)
+        if _UPLOAD_ID.fullmatch(upload_id):
+            await asyncio.to_thread(shutil.rmtree, self._root / _MULTIPART / upload_id, True)
+
+    async def list_multipart(self, prefix: str) -> list[PendingUpload]:
+        if prefix:
+            check_key(prefix.removesuffix("/"))
+        return await asyncio.to_thread(self._list_multipart, prefix)
+
+    def _list_multipart(self, prefix: str) -> list[PendingUpload]:
+        found = []
+        with contextlib.suppress(FileNotFoundError):
+            for entry in os.scandir(self._root / _MULTIPART):
+                try:
+                    key_file = Path(entry.path) / "key"
+                    key, started = key_file.read_text(), key_file.stat().st_mtime
+                except _NO_OBJECT:
+                    continue  # being started, completed or aborted right now
+                if key.startswith(prefix):
+                    when = datetime.fromtimestamp(started, UTC)
+                    found.append(PendingUpload(key=key, upload_id=entry.name, started=when))
+        return sorted(found, key=lambda p: (p.key, p.started))
+
+    def _staged(self, key: str, upload_id: str) -> Path:
+        check_key(key)
+        if not _UPLOAD_ID.fullmatch(upload_id):
+            raise UploadMissing(upload_id)
+        return self._root / _MULTIPART / upload_id
+
     async def check(self) -> None:
         await asyncio.to_thread(self._check)
 
@@ -134,6 +204,53 @@ class LocalStorage:
 
     def _meta_path(self, key: str) -> Path:
         return self._root / _META / key
+
+
+def _read_text(path: Path, key: str, upload_id: str) -> str:
+    try:
+        return path.read_text()
+    except _NO_OBJECT as exc:
+        raise UploadMissing(f"{key} {upload_id}") from exc
+
+
+def _store_part(key: str, upload_id: str, staged: Path, number: int, data: bytes) -> str:
+    if _read_text(staged / "key", key, upload_id) != key:
+        raise UploadMissing(f"{key} {upload_id}")
+    digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
+    name = f"{number:05d}-{digest}"
+    _replace_atomic(staged / name, lambda tmp: tmp.write_bytes(data))
+    for older in staged.glob(f"{number:05d}-*"):
+        if older.name != name:
+            older.unlink(missing_ok=True)
+    if not (staged / "key").exists():  # aborted or completed while this part was written
+        shutil.rmtree(staged, ignore_errors=True)
+        raise UploadMissing(f"{key} {upload_id}")
+    return f'"{digest}"'
+
+
+def _chosen_parts(
+    key: str, upload_id: str, staged: Path, parts: Sequence[tuple[int, str]]
+) -> list[Path]:
+    """The files of the named parts, in order, after checking them as S3 does."""
+    if _read_text(staged / "key", key, upload_id) != key:
+        raise UploadMissing(f"{key} {upload_id}")
+    numbers = [check_part_number(number) for number, _ in parts]
+    if not parts or numbers != sorted(set(numbers)):
+        raise PartsRefused("parts must be named once each, in ascending order")
+    files = [staged / f"{number:05d}-{etag.strip(chr(34))}" for number, etag in parts]
+    for path in files:
+        if not path.is_file():
+            raise PartsRefused(f"part {path.name} is not stored (or has another ETag)")
+    if any(path.stat().st_size < MIN_PART_BYTES for path in files[:-1]):
+        raise PartsRefused(f"every part but the last must be at least {MIN_PART_BYTES} bytes")
+    return files
+
+
+def _join(files: list[Path], dest: Path) -> None:
+    with dest.open("wb") as out:
+        for path in files:
+            with path.open("rb") as part:
+                shutil.copyfileobj(part, out, 1024 * 1024)
 
 
 def _open_object(key: str, path: Path) -> BinaryIO:

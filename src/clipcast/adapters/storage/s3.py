@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -15,18 +16,25 @@ from clipcast.adapters.storage.base import (
     InvalidKey,
     ObjectInfo,
     ObjectMissing,
+    PartsRefused,
+    PendingUpload,
+    UploadMissing,
     check_key,
+    check_part_number,
     check_range,
 )
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_s3.literals import BucketLocationConstraintType
+    from mypy_boto3_s3.type_defs import CompletedPartTypeDef
 
 CHUNK = 256 * 1024
 _DELETE_BATCH = 1000  # the most keys one DeleteObjects call accepts
 _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 _NO_BUCKET = frozenset({"404", "NoSuchBucket", "NotFound"})
+_NO_UPLOAD = frozenset({"NoSuchUpload"})
+_BAD_PARTS = frozenset({"InvalidPart", "InvalidPartOrder", "EntityTooSmall"})
 
 
 class S3Storage:
@@ -175,6 +183,78 @@ class S3Storage:
         )
         return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
 
+    async def start_multipart(self, key: str, content_type: str) -> str:
+        started = await asyncio.to_thread(
+            self._client.create_multipart_upload,
+            Bucket=self._bucket,
+            Key=check_key(key),
+            ContentType=content_type,
+        )
+        return started["UploadId"]
+
+    async def put_part(self, key: str, upload_id: str, number: int, data: bytes) -> str:
+        try:
+            stored = await asyncio.to_thread(
+                self._client.upload_part,
+                Bucket=self._bucket,
+                Key=check_key(key),
+                UploadId=upload_id,
+                PartNumber=check_part_number(number),
+                Body=data,
+            )
+        except ClientError as exc:
+            raise _multipart_error(exc, key, upload_id) from exc
+        return stored["ETag"]
+
+    async def complete_multipart(
+        self, key: str, upload_id: str, parts: Sequence[tuple[int, str]]
+    ) -> None:
+        named: list[CompletedPartTypeDef] = [
+            {"PartNumber": check_part_number(n), "ETag": etag} for n, etag in parts
+        ]
+        try:
+            await asyncio.to_thread(
+                self._client.complete_multipart_upload,
+                Bucket=self._bucket,
+                Key=check_key(key),
+                UploadId=upload_id,
+                MultipartUpload={"Parts": named},
+            )
+        except ClientError as exc:
+            raise _multipart_error(exc, key, upload_id) from exc
+
+    async def abort_multipart(self, key: str, upload_id: str) -> None:
+        try:
+            await asyncio.to_thread(
+                self._client.abort_multipart_upload,
+                Bucket=self._bucket,
+                Key=check_key(key),
+                UploadId=upload_id,
+            )
+        except ClientError as exc:
+            if _code(exc) not in _NO_UPLOAD:  # already gone: what abort wants
+                raise
+
+    async def list_multipart(self, prefix: str) -> list[PendingUpload]:
+        if prefix:
+            check_key(prefix.removesuffix("/"))
+        found = await asyncio.to_thread(self._list_multipart, prefix)
+        return sorted(found, key=lambda p: (p.key, p.started))
+
+    def _list_multipart(self, prefix: str) -> list[PendingUpload]:
+        pages = self._client.get_paginator("list_multipart_uploads").paginate(
+            Bucket=self._bucket, Prefix=prefix
+        )
+        return [
+            PendingUpload(
+                key=upload["Key"],
+                upload_id=upload["UploadId"],
+                started=upload["Initiated"].astimezone(UTC),
+            )
+            for page in pages
+            for upload in page.get("Uploads", [])
+        ]
+
     async def check(self) -> None:
         await self.ensure_bucket()
 
@@ -204,6 +284,15 @@ class S3Storage:
 
     async def close(self) -> None:
         self._client.close()
+
+
+def _multipart_error(exc: ClientError, key: str, upload_id: str) -> Exception:
+    """The port's error for what S3 said about a multipart upload, else S3's own."""
+    if _code(exc) in _NO_UPLOAD:
+        return UploadMissing(f"{key} {upload_id}")
+    if _code(exc) in _BAD_PARTS:
+        return PartsRefused(f"{_code(exc)}: {exc}")
+    return exc
 
 
 def _code(exc: ClientError) -> str:
