@@ -15,6 +15,13 @@ class StorageBackend(StrEnum):
     S3 = "s3"
 
 
+class UploadStaging(StrEnum):
+    """Where a tus upload's bytes wait for the last one."""
+
+    LOCAL = "local"  # a file on the disk of the API process that created the upload
+    STORAGE = "storage"  # parts of a multipart upload in object storage: any API process
+
+
 class BusBackend(StrEnum):
     LOCAL = "local"  # in-process delivery, stored in the SQL database
     NATS = "nats"  # NATS JetStream, shared by every process
@@ -48,6 +55,9 @@ class Settings(BaseSettings):
     # Uploads and untrusted media caps.
     max_upload_bytes: int = 8 * 1024**3
     upload_expiry_seconds: int = 24 * 3600
+    # None: storage when the storage backend is S3 (any API process takes any PATCH), local
+    # otherwise (faster on one machine: bench/uploads.py).
+    upload_staging: UploadStaging | None = None
     max_width: int = 7680
     max_height: int = 4320
     max_pixels: int = 7680 * 4320
@@ -136,6 +146,13 @@ class Settings(BaseSettings):
 
     def resolved_node(self) -> str:
         return self.node or f"{socket.gethostname()}:{self.data_dir.resolve()}"
+
+    def resolved_upload_staging(self) -> UploadStaging:
+        if self.upload_staging is not None:
+            return self.upload_staging
+        if self.storage_backend is StorageBackend.S3:
+            return UploadStaging.STORAGE
+        return UploadStaging.LOCAL
 
     def resolved_edge_gate_dir(self) -> Path:
         gate = self.edge_gate_dir
