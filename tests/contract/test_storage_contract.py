@@ -216,6 +216,20 @@ async def test_delete_prefix_deletes_only_that_prefix_and_counts(storage: Object
     assert await storage.delete_prefix("videos/a/") == 0
 
 
+async def test_delete_removes_one_object_and_ignores_a_missing_one(
+    storage: ObjectStorage,
+) -> None:
+    for key in ["videos/a/x", "videos/a/xy", "videos/a/x2/y"]:
+        await storage.put_bytes(key, b"data", "text/plain")
+
+    await storage.delete("videos/a/x")
+    await storage.delete("videos/a/x")  # gone already: no error
+    await storage.delete("videos/a/x2")  # a "directory", not an object: nothing happens
+
+    assert await storage.stat("videos/a/x") is None
+    assert await storage.list_keys("") == ["videos/a/x2/y", "videos/a/xy"]
+
+
 async def test_delete_prefix_requires_a_trailing_slash(storage: ObjectStorage) -> None:
     await storage.put_bytes("videos/ab/x", b"data", "text/plain")
 
@@ -263,7 +277,20 @@ async def _delete_prefix(storage: ObjectStorage, key: str, _: Path) -> None:
     await storage.delete_prefix(key + "/")
 
 
-ALL_OPERATIONS = [_put_bytes, _put_file, _stat, _get_bytes, _read_range, _download, _delete_prefix]
+async def _delete(storage: ObjectStorage, key: str, _: Path) -> None:
+    await storage.delete(key)
+
+
+ALL_OPERATIONS = [
+    _put_bytes,
+    _put_file,
+    _stat,
+    _get_bytes,
+    _read_range,
+    _download,
+    _delete_prefix,
+    _delete,
+]
 
 
 @pytest.mark.parametrize("key", ["../x", "/abs", "A/B", "a//b", "", "a/../b", "a/", "a\n"])

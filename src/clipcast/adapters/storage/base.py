@@ -92,6 +92,9 @@ class ObjectStorage(Protocol):
     async def download_file(self, key: str, dest: Path) -> None:
         """Copy the object to a local file. ObjectMissing if absent."""
 
+    async def delete(self, key: str) -> None:
+        """Delete the object at `key`; nothing if there is none."""
+
     async def delete_prefix(self, prefix: str) -> int:
         """Delete every object whose key starts with `prefix` (ending in '/'); return how many."""
 

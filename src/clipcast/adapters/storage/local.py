@@ -112,6 +112,16 @@ class LocalStorage:
         src = self.local_path(key)
         await asyncio.to_thread(_replace_atomic, dest, lambda tmp: _copy_object(key, src, tmp))
 
+    async def delete(self, key: str) -> None:
+        path = self.local_path(key)
+        await asyncio.to_thread(self._delete_one, key, path)
+
+    def _delete_one(self, key: str, path: Path) -> None:
+        with contextlib.suppress(*_NO_OBJECT):
+            if stat_mode.S_ISREG(path.stat().st_mode):
+                path.unlink(missing_ok=True)
+                self._meta_path(key).unlink(missing_ok=True)
+
     async def delete_prefix(self, prefix: str) -> int:
         # Demanding the trailing slash keeps "videos/ab/" from also deleting "videos/abc/…".
         if not prefix.endswith("/"):

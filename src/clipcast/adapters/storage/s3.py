@@ -150,6 +150,11 @@ class S3Storage:
                 raise ObjectMissing(key) from exc
             raise
 
+    async def delete(self, key: str) -> None:
+        await asyncio.to_thread(
+            self._client.delete_object, Bucket=self._bucket, Key=check_key(key)
+        )  # S3 answers a delete of a missing key with success too
+
     async def delete_prefix(self, prefix: str) -> int:
         # Demanding the trailing slash keeps "videos/ab/" from also deleting "videos/abc/…".
         if not prefix.endswith("/"):
