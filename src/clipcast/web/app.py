@@ -28,6 +28,7 @@ from clipcast.runtime import Role, expand, run_roles
 from clipcast.search.api import router as search_router
 from clipcast.settings import Settings
 from clipcast.studio.api import router as studio_router
+from clipcast.studio.api import router as studio_router
 from clipcast.thumbnails.api import router as thumbnails_router
 from clipcast.uploads.api import router as uploads_router
 from clipcast.videos.api import router as videos_router
@@ -85,6 +86,7 @@ def create_app(
     app.include_router(groups_router)
     app.include_router(thumbnails_router)
     app.include_router(search_router)
+    app.include_router(studio_router)
     app.include_router(studio_router)
     app.include_router(recs_router)
     app.include_router(live_router)

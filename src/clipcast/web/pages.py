@@ -19,6 +19,7 @@ from clipcast.comments.rules import MAX_CHARS as COMMENT_MAX_CHARS
 from clipcast.core.clock import utcnow
 from clipcast.core.errors import InvalidInput, NotFound
 from clipcast.groups import service as groups_service
+from clipcast.recommendations import reads as recs_reads
 from clipcast.search import service as search_service
 from clipcast.search.api import media_links
 from clipcast.search.query import DateWindow, DurationBucket, page_params
@@ -151,7 +152,14 @@ def _pager(page: VideoPage) -> dict[str, int | None]:
 async def home(
     request: Request, adapters: AdaptersDep, user: OptionalUser, page: PageNumber = 1
 ) -> Response:
-    """Public ready videos, newest first."""
+    """Recommendations (popular videos for visitors), then public ready videos, newest first."""
+    recs = None
+    if page == 1:
+        recs = await recs_reads.recommendations(
+            sessions=adapters.sessions,
+            counters=adapters.counters,
+            viewer=viewer_for(request, adapters, user),
+        )
     listing = await service.list_videos(
         sessions=adapters.sessions,
         viewer=viewer_for(request, adapters, user),
@@ -160,7 +168,13 @@ async def home(
         per_page=HOME_PER_PAGE,
     )
     return _render(
-        request, "home.html", user, active="home", videos=listing.items, pager=_pager(listing)
+        request,
+        "home.html",
+        user,
+        active="home",
+        videos=listing.items,
+        pager=_pager(listing),
+        recs=recs,
     )
 
 
@@ -240,8 +254,16 @@ async def watch(
     video = await _visible_video(video_id, request, adapters, user)
     if video is None:
         return _render(request, "not_found.html", user, status=404)
+    up_next = await recs_reads.up_next(
+        sessions=adapters.sessions, video_id=video.id, viewer=viewer_for(request, adapters, user)
+    )
     return _render(
-        request, "watch.html", user, video=video, video_data=video.model_dump(mode="json")
+        request,
+        "watch.html",
+        user,
+        video=video,
+        video_data=video.model_dump(mode="json"),
+        up_next=up_next,
     )
 
 
@@ -265,6 +287,15 @@ async def edit(
         visibilities=visibility_choices(),
         groups=await groups_service.list_groups(sessions=adapters.sessions, owner_id=user.id),
     )
+
+
+@router.get("/me/tags")
+async def your_tags(request: Request, adapters: AdaptersDep, user: OptionalUser) -> Response:
+    """The caller's taste tags: mute, unmute, follow (recs_tags.js calls the API)."""
+    if user is None:
+        return _login_redirect(request)
+    tags = await recs_reads.user_tags(sessions=adapters.sessions, user_id=user.id)
+    return _render(request, "your_tags.html", user, active="tags", tags=tags)
 
 
 @router.get("/me/groups")
