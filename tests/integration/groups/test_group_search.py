@@ -44,8 +44,8 @@ async def test_group_video_is_found_by_members_only(
         assert "Zanzibar holiday" in titles
     await register(client, "dave", "dave's password")
     dave = await token_for(client, "dave", "dave's password")
-    for token in (dave, None):  # signed in but in no group of alice's; anonymous
-        assert await found(client, token, "zanzibar") == (set(), [])
+    for outsider in (dave, None):  # signed in but in no group of alice's; anonymous
+        assert await found(client, outsider, "zanzibar") == (set(), [])
     removed = await client.delete(
         f"/api/v1/groups/{group['id']}/members/carol", headers=auth(alice)
     )
