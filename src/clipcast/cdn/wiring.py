@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -20,8 +21,15 @@ from clipcast.videos.chain import object_prefix
 
 
 def cdn_group(node: str) -> str:
-    """Each API process keeps its own caches, so each is a consumer group of its own."""
-    return "cdn-" + re.sub(r"[^A-Za-z0-9_-]+", "-", node).strip("-")
+    """Each API process keeps its own caches, so each is a consumer group of its own.
+
+    Group names are at most 64 characters; a long node name (host and a deep data dir) keeps
+    its start and gains a digest of the whole, so two nodes never share a group.
+    """
+    name = "cdn-" + re.sub(r"[^A-Za-z0-9_-]+", "-", node).strip("-")
+    if len(name) <= 64:
+        return name
+    return name[:47] + "-" + hashlib.sha256(node.encode()).hexdigest()[:16]
 
 
 @contextlib.asynccontextmanager
