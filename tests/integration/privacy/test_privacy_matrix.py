@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 import pytest
 
+from clipcast.core.clock import utcnow
+from clipcast.recommendations.service import RecsConfig, refresh_all
 from tests.integration.privacy.world import WORDS, Caller, Vis, World, media_urls, post_view
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
@@ -33,6 +36,9 @@ FIND: Mapping[Vis, frozenset[Caller]] = {
     Vis.GROUP: frozenset({Caller.OWNER, Caller.MEMBER}),
 }
 
+# The owner's studio: nobody else, whatever the video's audience.
+OWNER_ONLY: Mapping[Vis, frozenset[Caller]] = {vis: frozenset({Caller.OWNER}) for vis in Vis}
+
 Probe = Callable[[World, Vis, Caller], Awaitable[bool]]
 
 
@@ -42,6 +48,9 @@ class Resource:
     rule: Mapping[Vis, frozenset[Caller]]
     probe: Probe  # True: the caller got the video (or its data) through this resource
     signed_in: bool = False  # only signed-in callers may use it at all
+    # Chosen by ranking, so a caller who may see the video need not be shown it; one who
+    # may not must never be.
+    leaks_only: bool = False
 
     def expected(self, vis: Vis, caller: Caller) -> bool:
         if self.signed_in and caller is Caller.ANONYMOUS:
@@ -192,6 +201,39 @@ async def chain_clip(w: World, vis: Vis, caller: Caller) -> bool:
     return any([await _served(w, url, vis) for url in urls])
 
 
+async def analytics(w: World, vis: Vis, caller: Caller) -> bool:
+    url = f"/api/v1/videos/{w.videos[vis]}/analytics"
+    return _found(await w.client.get(url, headers=w.headers(caller)))
+
+
+_REFRESHED: set[int] = set()
+
+
+async def recommended(w: World, vis: Vis, caller: Caller) -> bool:
+    """The caller's recommendation rows (after a batch refresh that saw every view) and the
+    up-next list of every video they may open."""
+    if id(w) not in _REFRESHED:
+        a = w.adapters
+        await refresh_all(
+            sessions=a.sessions,
+            counters=a.counters,
+            storage=a.storage,
+            config=RecsConfig(),
+            now=utcnow() + timedelta(seconds=1),
+        )
+        _REFRESHED.add(id(w))
+    shown: set[str] = set()
+    rows = await w.client.get("/api/v1/me/recommendations", headers=w.headers(caller))
+    assert rows.status_code in (200, 401), rows.text
+    if rows.status_code == 200:
+        shown |= {item["id"] for row in rows.json()["rows"] for item in row["items"]}
+    for other in w.videos.values():
+        nxt = await w.client.get(f"/api/v1/videos/{other}/up-next", headers=w.headers(caller))
+        if _found(nxt):
+            shown |= {item["id"] for item in nxt.json()["items"]}
+    return w.videos[vis] in shown
+
+
 MEDIA = (
     "master playlist",
     "media playlist",
@@ -217,6 +259,8 @@ RESOURCES = [
     Resource("stats", WATCH, stats),
     Resource("resume point", WATCH, resume),
     Resource("history", WATCH, history, signed_in=True),
+    Resource("analytics", OWNER_ONLY, analytics, signed_in=True),
+    Resource("recommendations", FIND, recommended, leaks_only=True),
 ]
 
 
@@ -226,6 +270,17 @@ RESOURCES = [
 async def test_no_leaks(world: World, vis: Vis, caller: Caller, resource: Resource) -> None:
     got = await resource.probe(world, vis, caller)
     expected = resource.expected(vis, caller)
+    if resource.leaks_only:
+        assert expected or not got, f"{caller} got the {resource.name} of a {vis} video"
+        return
     assert got == expected, (
         f"{caller} {'got' if got else 'was refused'} the {resource.name} of a {vis} video"
     )
+
+
+async def test_the_recommendation_probe_sees_what_may_be_shown(world: World) -> None:
+    # Without this the leaks-only probe could pass by showing nothing to anyone.
+    shown = {
+        (vis, caller) for vis in Vis for caller in Caller if await recommended(world, vis, caller)
+    }
+    assert (Vis.PUBLIC, Caller.OTHER) in shown
