@@ -52,6 +52,12 @@ class Figure:
     mbps: float
     p50_ms: float
     p99_ms: float
+    cpu_us: float  # the server's CPU time per request (all its processes)
+
+    @property
+    def capacity(self) -> float:
+        """Requests per second one free core would serve at this CPU cost."""
+        return 1e6 / self.cpu_us if self.cpu_us else 0.0
 
 
 def make_source(path: Path) -> Path:
@@ -79,7 +85,7 @@ def publish(server: str, source: Path) -> str:
     return video_id
 
 
-def wrk(url: str, connections: int, seconds: int) -> tuple[float, float, float, float]:
+def wrk(url: str, connections: int, seconds: int) -> tuple[float, float, float, float, int]:
     out = subprocess.run(
         [WRK, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
         capture_output=True,
@@ -93,7 +99,35 @@ def wrk(url: str, connections: int, seconds: int) -> tuple[float, float, float, 
     assert transfer is not None
     scale = {"B": 1e-6, "KB": 1024 / 1e6, "MB": 1024**2 / 1e6, "GB": 1024**3 / 1e6}
     mbps = float(transfer[1]) * scale[transfer[2]]
-    return rps, mbps, _latency(out, "50%"), _latency(out, "99%")
+    done = re.search(r"(\d+) requests in", out)
+    assert done is not None
+    return rps, mbps, _latency(out, "50%"), _latency(out, "99%"), int(done[1])
+
+
+def cpu_seconds(root: int) -> float:
+    """User + system CPU of `root` and its children so far (nginx: master and workers)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if root in (pid, ppid):
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def pid_listening_on(port: int) -> int:
+    """The process whose command line names `--port {port}` (the `clipcast serve` child)."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv = cmdline.read_bytes().split(b"\0")
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if b"serve" in argv and str(port).encode() in argv:
+            return int(cmdline.parent.name)
+    raise LookupError(port)
 
 
 def _latency(out: str, label: str) -> float:
@@ -142,15 +176,18 @@ def measure(
     for media in ("clip", "playlist"):
         for conns in CONNECTIONS:
             for _ in range(rounds):
-                for name, (base, paths) in servers.items():
-                    rps, mbps, p50, p99 = wrk(base + paths[media], conns, seconds)
-                    got = Figure(name, media, conns, rps, mbps, p50, p99)
+                for name, (base, paths, pid) in servers.items():
+                    before = cpu_seconds(pid)
+                    rps, mbps, p50, p99, done = wrk(base + paths[media], conns, seconds)
+                    cpu_us = (cpu_seconds(pid) - before) / done * 1e6
+                    got = Figure(name, media, conns, rps, mbps, p50, p99, cpu_us)
                     if (name, media, conns) not in best or rps > best[name, media, conns].rps:
                         best[name, media, conns] = got
             for name in servers:
                 f = best[name, media, conns]
                 print(f"{name:18} {media:8} c={conns:<4} {f.rps:>9,.0f} req/s {f.mbps:>7,.0f} MB/s"
-                      f" p50 {f.p50_ms:7.2f} ms p99 {f.p99_ms:7.2f} ms", flush=True)  # fmt: skip
+                      f" p50 {f.p50_ms:7.2f} ms p99 {f.p99_ms:7.2f} ms"
+                      f" {f.cpu_us:6.0f} us CPU/req", flush=True)  # fmt: skip
     return list(best.values())
 
 
@@ -159,14 +196,15 @@ def table(figures: list[Figure]) -> str:
     order = {name: n for n, name in enumerate(dict.fromkeys(f.server for f in figures))}
     figures = sorted(figures, key=lambda f: (f.media, f.connections, order[f.server]))
     lines = [
-        "| server | media | conns | req/s | MB/s | p50 ms | p99 ms | × nginx |",
-        "|---|---|---|---|---|---|---|---|",
+        "| server | media | conns | req/s | MB/s | p50 ms | p99 ms | × nginx "
+        "| CPU µs/req | req/s per free core |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for f in figures:
         ratio = f.rps / anchor[(f.media, f.connections)]
         lines.append(
             f"| {f.server} | {f.media} | {f.connections} | {f.rps:,.0f} | {f.mbps:,.0f} | "
-            f"{f.p50_ms:.2f} | {f.p99_ms:.2f} | {ratio:.2f} |"
+            f"{f.p50_ms:.2f} | {f.p99_ms:.2f} | {ratio:.2f} | {f.cpu_us:.0f} | {f.capacity:,.0f} |"
         )
     return "\n".join(lines)
 
@@ -204,14 +242,17 @@ def run(tmp: Path, seconds: int, rounds: int) -> None:
             running_nginx(plain, tmp / "plain", plain_port) as anchor,
             running_nginx(edge, tmp / "edge", edge_port) as edge_nginx,
         ):
+            assert anchor.process is not None
+            assert edge_nginx.process is not None
+            serve_pid = pid_listening_on(int(server.rsplit(":", 1)[1]))
             servers = {
-                "plain nginx": (anchor.url, public),
-                "edge, public": (edge_nginx.url, public),
-                "edge, token": (edge_nginx.url, signed),
-                "embedded, public": (server, public),
-                "embedded, token": (server, signed),
+                "plain nginx": (anchor.url, public, anchor.process.pid),
+                "edge, public": (edge_nginx.url, public, edge_nginx.process.pid),
+                "edge, token": (edge_nginx.url, signed, edge_nginx.process.pid),
+                "embedded, public": (server, public, serve_pid),
+                "embedded, token": (server, signed, serve_pid),
             }
-            for base, paths in servers.values():
+            for base, paths, _pid in servers.values():
                 for path in paths.values():
                     httpx.get(base + path).raise_for_status()
             figures = measure(servers, seconds, rounds)

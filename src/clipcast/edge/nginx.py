@@ -198,6 +198,7 @@ def _from_s3(origin: S3Origin, valid: str) -> list[str]:
         # One entry per object, whichever URL (public or any token) asked for it.
         "proxy_cache_key videos/$cdn_video/$cdn_rest;",
         f"proxy_cache_valid 200 {valid};",  # nothing else is kept: a 404 is asked again
+        "add_header X-Cache-Status $upstream_cache_status;",
         "proxy_cache_lock on;",
         "proxy_cache_lock_timeout 10s;",
         "proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;",
