@@ -92,6 +92,10 @@ def prepare(
         user: apply_edits(tags, inputs.edits.get(user, {}))
         for user, tags in zip(data.user_ids, computed, strict=True)
     }
+    muted = {
+        user: [t for t, edit in edits.items() if edit.muted] for user, edits in inputs.edits.items()
+    }
+    data = dataset.with_mutes(data, muted)
     return dataset.with_taste(data, [taste[u] for u in data.user_ids]), taste
 
 

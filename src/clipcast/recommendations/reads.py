@@ -17,6 +17,7 @@ from clipcast.activity.models import WatchHistory
 from clipcast.activity.reads import hot_videos
 from clipcast.adapters.counters.base import Counters
 from clipcast.recommendations import diversity
+from clipcast.recommendations.dataset import MUTED_FROM_WEIGHT
 from clipcast.recommendations.models import Recommendation, UpNext, UserTagRow, VideoTagRow
 from clipcast.recommendations.reasons import Reason, ReasonKind
 from clipcast.recommendations.schemas import CardOut, RecommendationsOut, RowOut, TagOut
@@ -33,7 +34,7 @@ CHANNEL_SHARE = 0.3
 POPULAR_SIZE = 20
 UP_NEXT_SIZE = 12
 # A muted tag hides the videos it describes well, not every video that mentions it in passing.
-MUTE_HIDES_FROM_WEIGHT = 0.5
+MUTE_HIDES_FROM_WEIGHT = MUTED_FROM_WEIGHT
 
 
 @dataclass(frozen=True)
