@@ -112,6 +112,9 @@ class ClipWatcher {
   tick() {
     const time = this.player.currentTime;
     const clip = Math.floor(time / CLIP_SECONDS);
+    // At the very end (currentTime == duration, often a little past the stored length) the
+    // index is one past the last clip: the server refuses such a batch whole, so never add it.
+    if (clip >= this.clips()) return;
     if (clip !== this.clip) {
       this.clip = clip;
       this.played = 0;
@@ -124,6 +127,12 @@ class ClipWatcher {
       this.reported.add(clip);
       this.onClip(clip);
     }
+  }
+
+  clips() {
+    // As the server counts them (rules.clip_count); unknown length: no limit here.
+    if (!this.duration) return Infinity;
+    return Math.max(1, Math.ceil(this.duration / CLIP_SECONDS - 1e-9));
   }
 
   needed(clip) {
