@@ -26,6 +26,7 @@ from clipcast.db.base import Base
 from clipcast.events.models import BusBinding, BusDelivery, BusEvent, ProcessedEvent
 from clipcast.groups.models import Group, GroupMember, VideoGroup
 from clipcast.jobs.models import Job
+from clipcast.live.chat_models import LiveChatMessage
 from clipcast.live.models import LiveClipMark, LiveStream
 from clipcast.outbox.models import OutboxEvent
 from clipcast.recommendations.models import (
@@ -59,6 +60,7 @@ __all__ = [
     "Group",
     "GroupMember",
     "Job",
+    "LiveChatMessage",
     "LiveClipMark",
     "LiveStream",
     "OutboxEvent",
