@@ -18,7 +18,7 @@ from clipcast.jobs.running import run_leased
 from clipcast.transcoding.children import run_child_job
 from clipcast.transcoding.deps import TranscodeDeps
 from clipcast.transcoding.service import fail_video, transcode_video
-from clipcast.uploads.service import expire_uploads, finish_if_complete, unfinished_complete_uploads
+from clipcast.uploads import service as uploads
 
 log = logging.getLogger(__name__)
 
@@ -98,14 +98,10 @@ async def _finish(deps: TranscodeDeps, job: Job, error: str | None) -> None:
 
 
 async def housekeeping(deps: TranscodeDeps) -> None:
-    """Expire abandoned uploads; hand on uploads a crash left complete but unfinished."""
-    settings = deps.settings
-    await expire_uploads(sessions=deps.sessions, upload_dir=settings.upload_dir, now=utcnow())
-    for upload_id in await unfinished_complete_uploads(sessions=deps.sessions):
-        await finish_if_complete(
-            sessions=deps.sessions,
-            storage=deps.storage,
-            upload_dir=settings.upload_dir,
-            upload_id=upload_id,
-            now=utcnow(),
-        )
+    """Hand on uploads a crash left complete; expire abandoned ones and their staged bytes."""
+    await uploads.housekeeping(
+        sessions=deps.sessions,
+        storage=deps.storage,
+        upload_dir=deps.settings.upload_dir,
+        now=utcnow(),
+    )

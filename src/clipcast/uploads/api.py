@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.requests import ClientDisconnect
 
 from clipcast.core.clock import utcnow
-from clipcast.uploads import service, tus
+from clipcast.uploads import local_staging, service, tus
 from clipcast.uploads.models import Upload
 from clipcast.web.deps import AdaptersDep, CurrentUser
 
@@ -54,7 +54,9 @@ async def create(request: Request, adapters: AdaptersDep, user: CurrentUser) -> 
     settings = adapters.settings
     upload = await service.create_upload(
         sessions=adapters.sessions,
+        storage=adapters.storage,
         upload_dir=settings.upload_dir,
+        staging=settings.resolved_upload_staging(),
         owner_id=user.id,
         length=tus.parse_length(request.headers.get("upload-length"), "Upload-Length"),
         meta=tus.parse_metadata(request.headers.get("upload-metadata")),
@@ -110,6 +112,7 @@ async def patch(
     )
     new_offset = await service.append(
         sessions=adapters.sessions,
+        storage=adapters.storage,
         upload=upload,
         upload_dir=adapters.settings.upload_dir,
         node=adapters.settings.resolved_node(),
@@ -132,11 +135,15 @@ async def terminate(
     upload = await service.get_upload(
         sessions=adapters.sessions, upload_id=upload_id, owner_id=user.id, now=utcnow()
     )
-    if upload.completed_at is None:  # its partial file must go with it, not be left behind
-        settings = adapters.settings
-        service.check_held_here(upload, settings.upload_dir, settings.resolved_node())
+    settings = adapters.settings
+    if upload.completed_at is None and not service.in_storage(upload):
+        # Its partial file must go with it, not be left behind on another process's disk.
+        local_staging.check_held_here(upload, settings.upload_dir, settings.resolved_node())
     await service.terminate(
-        sessions=adapters.sessions, upload_dir=adapters.settings.upload_dir, upload=upload
+        sessions=adapters.sessions,
+        storage=adapters.storage,
+        upload_dir=settings.upload_dir,
+        upload=upload,
     )
     return Response(status_code=204, headers=_tus_headers())
 
