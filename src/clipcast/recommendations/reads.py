@@ -188,6 +188,8 @@ async def recommendations(
             if r.video_id not in hidden and r.reason_tag not in muted
         ]
         shown = await _shown(session, picks, viewer.user_id)
+    if not shown:  # everything watched or hidden since the list was made
+        return await popular(sessions=sessions, counters=counters, viewer=viewer)
     return RecommendationsOut(
         personal=True,
         model_version=stored[0].model_version,
@@ -227,6 +229,9 @@ async def popular(*, sessions: Sessions, counters: Counters, viewer: Viewer) -> 
     """What a visitor (or a user with no history yet) sees: popular videos, one row."""
     async with sessions() as session:
         picks = await _hot_picks(session, counters, viewer.now, POPULAR_SIZE)
+        if viewer.user_id is not None:
+            seen, _ = await _hidden_for(session, viewer.user_id, {v for v, _ in picks})
+            picks = [p for p in picks if p[0] not in seen]
         shown = await _shown(session, picks, viewer.user_id)
     items = [card(s, viewer) for s in _capped(shown, POPULAR_SIZE)]
     row = RowOut(title="Popular now", reason=ReasonKind.POPULAR.value, items=items)
