@@ -2,7 +2,7 @@
 (partitioned by day on PostgreSQL), frozen counter increments, roll-ups, and the SQL counters
 
 Revision ID: 0007
-Revises: 0008
+Revises: 0006
 Create Date: 2026-12-07 16:00:00
 """
 
@@ -13,8 +13,7 @@ from alembic import op
 
 revision: str = "0007"
 # 0008 (comments) was committed first, on 0006; chained after it so there is one head until
-# the lead re-chains 0008 onto this one.
-down_revision: str | None = "0008"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """uploads staged in object storage: multipart upload, parts with their ETags, the tail
 
 Revision ID: 0009
-Revises: 0010
+Revises: 0008
 Create Date: 2026-12-07 16:30:00
 """
 
@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-# The head when written (0005 → 0006 → 0008 → 0007 → 0011 → 0010); the lead re-chains.
-down_revision: str | None = "0010"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

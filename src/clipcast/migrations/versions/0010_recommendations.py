@@ -1,7 +1,7 @@
 """recommendations: system video tags, user taste tags, stored lists, up next, models
 
 Revision ID: 0010
-Revises: 0011
+Revises: 0009
 Create Date: 2026-11-29 12:00:00
 """
 
@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-# 0009 (uploads staging) is reserved and 0011 (live) exists; the lead re-chains this.
-down_revision: str | None = "0011"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

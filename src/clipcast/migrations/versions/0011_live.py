@@ -1,7 +1,7 @@
 """live streams: the stream beside its video, and the live facts of each clip
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0010
 Create Date: 2026-11-30 10:00:00
 """
 
@@ -11,9 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-# The head when written (0007 follows 0008 for now); 0009 and 0010 are reserved: the lead
-# re-chains this onto the highest.
-down_revision: str | None = "0007"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

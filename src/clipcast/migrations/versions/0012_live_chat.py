@@ -1,7 +1,7 @@
 """live chat: every accepted message of a stream, at its clip and offset, for the replay
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-01 10:00:00
 """
 
@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-# The head when written (0011 → 0010 → 0009 for now); the lead re-chains it if that changes.
-down_revision: str | None = "0009"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
