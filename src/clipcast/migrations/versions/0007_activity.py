@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-# 0008 (comments) was committed first, on 0006; chained after it so there is one head until
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
