@@ -82,6 +82,19 @@ async def test_concurrent_twins_of_a_batch_apply_once(counters: Counters) -> Non
     assert (await _counts(counters, video)).views == 1
 
 
+async def test_many_batches_apply_together_each_once(counters: Counters) -> None:
+    video, seen, fresh, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    assert await counters.apply(seen, _views(video, 1, 1000)) is True
+    batches = {seen: _views(video, 1, 1000), fresh: _views(video, 2, 4000)}
+    batches[other] = CounterDeltas()
+    batches[other].clips[(video, 3)] += 1
+    assert await counters.apply_many(batches) == {fresh, other}
+    assert await counters.apply_many(batches) == set()
+    assert await counters.apply_many({}) == set()
+    assert await _counts(counters, video) == VideoCounts(views=3, watch_ms=5000)
+    assert await counters.clip_views(video) == {3: 1}
+
+
 async def test_different_batches_add_up_and_negative_moves_subtract(counters: Counters) -> None:
     video = uuid.uuid4()
     like, unlike = CounterDeltas(), CounterDeltas()
@@ -96,9 +109,14 @@ async def test_different_batches_add_up_and_negative_moves_subtract(counters: Co
 async def test_snapshot_says_which_batches_are_applied(counters: Counters) -> None:
     video, done, waiting = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     await counters.apply(done, _views(video))
-    snap = await counters.snapshot([video, uuid.uuid4()], [done, waiting])
+    comment = uuid.uuid4()
+    votes = CounterDeltas()
+    votes.comments[(video, comment, "likes")] += 2
+    await counters.apply(uuid.uuid4(), votes)
+    snap = await counters.snapshot([video, uuid.uuid4()], [done, waiting], [comment])
     assert snap.applied == {done}
     assert snap.videos[video].views == 1
+    assert snap.comments == {comment: CommentCounts(2, 0)}
     # An empty batch is still remembered: a redelivery of it is a no-op like any other.
     empty = uuid.uuid4()
     assert await counters.apply(empty, CounterDeltas()) is True

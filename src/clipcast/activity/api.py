@@ -36,6 +36,7 @@ from clipcast.web.deps import (
 )
 
 router = APIRouter(tags=["activity"])
+TOKEN_MEMORY_SECONDS = 10.0
 
 
 @router.post("/api/v1/activity", status_code=202)
@@ -55,9 +56,7 @@ async def post_activity(request: Request, response: Response, adapters: Adapters
         sessions=adapters.sessions,
         caller=caller,
         events=[to_event(raw) for raw in batch_in.events],
-        rules=service.IngestRules(
-            settings.activity_max_events, settings.clip_seconds, _limits(request, settings)
-        ),
+        rules=_rules(request, settings),
         now=utcnow(),
         monotonic=time.monotonic(),
     )
@@ -80,13 +79,41 @@ def _too_large(cap: int) -> TooLarge:
     return TooLarge(f"An activity batch is at most {cap:,} bytes.", code="batch_too_large")
 
 
-def _limits(request: Request, settings: Settings) -> RateLimits:
-    """The process's per-viewer limits, made on first use (nothing is built at import)."""
-    limits: RateLimits | None = getattr(request.app.state, "activity_limits", None)
-    if limits is None:
+def _rules(request: Request, settings: Settings) -> service.IngestRules:
+    """The process's ingest rules and per-viewer limits, made on first use (nothing is built
+    at import)."""
+    rules: service.IngestRules | None = getattr(request.app.state, "activity_rules", None)
+    if rules is None:
         limits = RateLimits(settings.activity_rate_per_minute)
-        request.app.state.activity_limits = limits
-    return limits
+        rules = service.IngestRules(settings.activity_max_events, settings.clip_seconds, limits)
+        request.app.state.activity_rules = rules
+    return rules
+
+
+def _token_users(request: Request) -> TokenUsers:
+    users: TokenUsers | None = getattr(request.app.state, "activity_token_users", None)
+    if users is None:
+        users = request.app.state.activity_token_users = TokenUsers()
+    return users
+
+
+class TokenUsers:
+    """Bearer token → user id, remembered for TOKEN_MEMORY_SECONDS: a player posts every few
+    seconds, and looking the token up each time cost more than the rest of the request. A
+    revoked token can so post activity (and only that) for up to that long."""
+
+    def __init__(self, *, size: int = 100_000) -> None:
+        self._users: dict[str, tuple[uuid.UUID, float]] = {}
+        self._size = size
+
+    def get(self, token: str, now: float) -> uuid.UUID | None:
+        found = self._users.get(token)
+        return found[0] if found and found[1] > now else None
+
+    def put(self, token: str, user_id: uuid.UUID, now: float) -> None:
+        if len(self._users) >= self._size:
+            self._users.clear()
+        self._users[token] = (user_id, now + TOKEN_MEMORY_SECONDS)
 
 
 async def _caller(
@@ -103,10 +130,8 @@ async def _caller(
     cookie, made and set now if missing."""
     scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and bearer.strip():
-        user = await user_for_token(sessions=sessions, token=bearer.strip(), now=utcnow())
-        if user is None:
-            raise Unauthorized("The access token is invalid or expired.", code="bad_token")
-        return service.Caller(viewer_id=user.id, user_id=user.id)
+        user_id = await _bearer_user(request, sessions, bearer.strip())
+        return service.Caller(viewer_id=user_id, user_id=user_id)
     if cookie := request.cookies.get(SESSION_COOKIE):
         user = await user_for_token(sessions=sessions, token=cookie, now=utcnow())
         if user is not None:
@@ -125,6 +150,20 @@ async def _caller(
             path="/",
         )
     return service.Caller(viewer_id=viewer, user_id=None)
+
+
+async def _bearer_user(
+    request: Request, sessions: async_sessionmaker[AsyncSession], token: str
+) -> uuid.UUID:
+    users, now = _token_users(request), time.monotonic()
+    user_id = users.get(token, now)
+    if user_id is None:
+        user = await user_for_token(sessions=sessions, token=token, now=utcnow())
+        if user is None:
+            raise Unauthorized("The access token is invalid or expired.", code="bad_token")
+        user_id = user.id
+        users.put(token, user_id, now)
+    return user_id
 
 
 def _check_csrf(request: Request, body_csrf: str | None) -> None:

@@ -9,6 +9,7 @@ own batches not yet applied, on a copy of their state, to see what those batches
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,6 +20,7 @@ from clipcast.adapters.counters.base import CounterDeltas
 HistoryKey = tuple[uuid.UUID, uuid.UUID]  # (viewer, video)
 WindowKey = tuple[uuid.UUID, uuid.UUID, int]  # (viewer, video, hour)
 ReactionKey = tuple[uuid.UUID, uuid.UUID]  # (user, comment)
+_ACTIONS = {action.value: action for action in Action}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +51,21 @@ class ActivityEvent:
         return out
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ActivityEvent:
+    def from_json(
+        cls, data: dict[str, Any], uuids: dict[str, uuid.UUID] | None = None
+    ) -> ActivityEvent:
+        """`uuids` remembers ids already parsed (a batch names few videos, many times)."""
         comment = data.get("comment_id")
+        video = data["video_id"]
+        video_id = uuids.get(video) if uuids is not None else None
+        if video_id is None:
+            video_id = uuid.UUID(video)
+            if uuids is not None:
+                uuids[video] = video_id
         return cls(
             id=data["id"],
-            action=Action(data["type"]),
-            video_id=uuid.UUID(data["video_id"]),
+            action=_ACTIONS[data["type"]],
+            video_id=video_id,
             ts_ms=int(data["ts"]),
             clip=data.get("clip"),
             resolution=data.get("resolution"),
@@ -82,11 +93,12 @@ class Batch:
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> Batch:
+        uuids: dict[str, uuid.UUID] = {}
         return cls(
             id=uuid.UUID(data["batch_id"]),
             viewer_id=uuid.UUID(data["viewer_id"]),
             signed_in=bool(data["signed_in"]),
-            events=tuple(ActivityEvent.from_json(e) for e in data["events"]),
+            events=tuple(ActivityEvent.from_json(e, uuids) for e in data["events"]),
         )
 
 
@@ -188,94 +200,21 @@ class Fold:
 
     def batch(self, batch: Batch) -> CounterDeltas:
         """Fold one batch in; returns its counter increments. Events of videos that no longer
-        exist are dropped."""
+        exist are dropped. Each video's events are folded together (their state is the
+        viewer's on that video alone, so the order between videos does not matter)."""
         deltas = CounterDeltas()
+        by_video: dict[uuid.UUID, list[ActivityEvent]] = {}
         for event in batch.events:
-            facts = self.facts.get(event.video_id)
-            if facts is None:
-                continue
-            effect = self._event(batch, event, facts, deltas)
-            self.logged.append(Logged(batch, event, effect))
+            events = by_video.get(event.video_id)
+            if events is None:
+                by_video[event.video_id] = [event]
+            else:
+                events.append(event)
+        for video_id, events in by_video.items():
+            facts = self.facts.get(video_id)
+            if facts is not None:
+                _Run(self, batch, video_id, facts, deltas).run(events)
         return deltas
-
-    def _event(
-        self, batch: Batch, event: ActivityEvent, facts: VideoFacts, deltas: CounterDeltas
-    ) -> Effect:
-        if event.comment_id is not None:
-            return self._comment(batch, event, deltas)
-        if event.action is Action.CLIP_VIEW:
-            return self._clip_view(batch, event, facts, deltas)
-        if event.action is Action.PAGE_LEAVE:
-            self._watched(batch, event, facts, event.position or 0.0, views=0)
-            return NO_EFFECT
-        return self._react(batch, event, facts, deltas)
-
-    def _history(self, batch: Batch, video_id: uuid.UUID) -> History:
-        key = (batch.viewer_id, video_id)
-        self.changed_history.add(key)
-        return self.history.setdefault(key, History(signed_in=batch.signed_in))
-
-    def _clip_view(
-        self, batch: Batch, event: ActivityEvent, facts: VideoFacts, deltas: CounterDeltas
-    ) -> Effect:
-        assert event.clip is not None
-        duration = facts.duration or 0.0
-        clips = rules.clip_count(duration, self.clip_seconds)
-        if event.clip >= clips:
-            return NO_EFFECT
-        hour = rules.hour_of(event.ts_ms)
-        key = (batch.viewer_id, event.video_id, hour)
-        window = self.windows.setdefault(key, Window())
-        threshold = rules.view_threshold(clips)
-        effect = _reach(window, event.clip, threshold, duration, self.clip_seconds)
-        if effect.reached:
-            self.changed_windows.add(key)
-        _count(deltas, (event.video_id, event.clip, hour), effect, facts)
-        self._watched(batch, event, facts, event.clip * self.clip_seconds, views=effect.views)
-        return effect
-
-    def _watched(
-        self, batch: Batch, event: ActivityEvent, facts: VideoFacts, position: float, views: int
-    ) -> None:
-        history = self._history(batch, event.video_id)
-        if event.ts_ms <= history.cleared_ms:
-            return
-        history.last_watched_ms = max(history.last_watched_ms or 0, event.ts_ms)
-        history.watch_count += views
-        if rules.wins(event.stamp, history.position_stamp):
-            history.position, history.position_stamp = position, event.stamp
-            history.progress = rules.progress(position, facts.duration or 0.0)
-
-    def _react(
-        self, batch: Batch, event: ActivityEvent, facts: VideoFacts, deltas: CounterDeltas
-    ) -> Effect:
-        history = self._history(batch, event.video_id)
-        if not rules.wins(event.stamp, history.reaction_stamp):
-            return NO_EFFECT
-        new = rules.reaction_of(event.action)
-        likes, dislikes = rules.reaction_delta(history.reaction, new)
-        history.reaction, history.reaction_stamp = new, event.stamp
-        deltas.videos[(event.video_id, "likes")] += likes
-        deltas.videos[(event.video_id, "dislikes")] += dislikes
-        if likes:
-            hour = rules.hour_of(event.ts_ms)
-            for scope in rules.hot_scopes(list(facts.tags)):
-                deltas.hot[(scope, hour, event.video_id)] += rules.HOT_LIKE * likes
-        return Effect(likes=likes, dislikes=dislikes)
-
-    def _comment(self, batch: Batch, event: ActivityEvent, deltas: CounterDeltas) -> Effect:
-        assert event.comment_id is not None
-        key = (batch.viewer_id, event.comment_id)
-        state = self.reactions.setdefault(key, CommentReaction(video_id=event.video_id))
-        if not rules.wins(event.stamp, state.stamp):
-            return NO_EFFECT
-        new = rules.reaction_of(event.action)
-        likes, dislikes = rules.reaction_delta(state.reaction, new)
-        state.reaction, state.stamp = new, event.stamp
-        self.changed_reactions.add(key)
-        deltas.comments[(state.video_id, event.comment_id, "likes")] += likes
-        deltas.comments[(state.video_id, event.comment_id, "dislikes")] += dislikes
-        return Effect(likes=likes, dislikes=dislikes)
 
     def copy(self) -> Fold:
         """An independent copy (read-your-writes folds pending batches without touching SQL)."""
@@ -288,28 +227,142 @@ class Fold:
         )
 
 
-def _reach(window: Window, clip: int, threshold: int, duration: float, clip_seconds: int) -> Effect:
-    if rules.has_clip(window.clips, clip):
-        return NO_EFFECT
-    window.clips = rules.with_clip(window.clips, clip)
-    views = 0
-    if not window.counted and window.clips.bit_count() >= threshold:
-        window.counted, views = True, 1
-    watch_ms = rules.clip_ms(clip, duration, clip_seconds)
-    return Effect(views=views, reached=1, watch_ms=watch_ms)
+class _Run:
+    """One batch's events on one video: its state looked up once, its counts summed here and
+    added to the batch's increments at the end (the hot path of the consumer)."""
 
+    def __init__(
+        self,
+        state: Fold,
+        batch: Batch,
+        video_id: uuid.UUID,
+        facts: VideoFacts,
+        deltas: CounterDeltas,
+    ) -> None:
+        self.state, self.batch, self.video_id, self.facts = state, batch, video_id, facts
+        self.deltas = deltas
+        self.duration = facts.duration or 0.0
+        self.clips = rules.clip_count(self.duration, state.clip_seconds)
+        self.threshold = rules.view_threshold(self.clips)
+        self.windows: dict[int, Window] = {}
+        self.reached: Counter[int] = Counter()  # clip -> viewers reaching it
+        self.hour_views: Counter[int] = Counter()
+        self.watch_ms = 0
+        self._history: History | None = None
 
-def _count(
-    deltas: CounterDeltas, where: tuple[uuid.UUID, int, int], effect: Effect, facts: VideoFacts
-) -> None:
-    video_id, clip, hour = where
-    if not effect.reached:
-        return
-    deltas.clips[(video_id, clip)] += 1
-    deltas.videos[(video_id, "watch_ms")] += effect.watch_ms
-    if not effect.views:
-        return
-    deltas.videos[(video_id, "views")] += 1
-    deltas.hours[(video_id, hour)] += 1
-    for scope in rules.hot_scopes(list(facts.tags)):
-        deltas.hot[(scope, hour, video_id)] += rules.HOT_VIEW
+    def run(self, events: list[ActivityEvent]) -> None:
+        logged = self.state.logged
+        for event in events:
+            logged.append(Logged(self.batch, event, self._event(event)))
+        self._add_counts()
+
+    def _event(self, event: ActivityEvent) -> Effect:
+        if event.comment_id is not None:
+            return self._comment(event)
+        if event.action is Action.CLIP_VIEW:
+            return self._clip_view(event)
+        if event.action is Action.PAGE_LEAVE:
+            self._watched(event, event.position or 0.0, views=0)
+            return NO_EFFECT
+        return self._react(event)
+
+    @property
+    def history(self) -> History:
+        if self._history is None:
+            key = (self.batch.viewer_id, self.video_id)
+            self.state.changed_history.add(key)
+            found = self.state.history.get(key)
+            if found is None:
+                found = self.state.history[key] = History(signed_in=self.batch.signed_in)
+            self._history = found
+        return self._history
+
+    def _window(self, hour: int) -> Window:
+        window = self.windows.get(hour)
+        if window is None:
+            key = (self.batch.viewer_id, self.video_id, hour)
+            window = self.state.windows.get(key)
+            if window is None:
+                window = self.state.windows[key] = Window()
+            self.windows[hour] = window
+        return window
+
+    def _clip_view(self, event: ActivityEvent) -> Effect:
+        clip = event.clip
+        assert clip is not None
+        if clip >= self.clips:
+            return NO_EFFECT
+        hour = event.ts_ms // rules.HOUR_MS
+        window = self._window(hour)
+        if window.clips >> clip & 1:
+            self._watched(event, clip * self.state.clip_seconds, views=0)
+            return NO_EFFECT
+        window.clips |= 1 << clip
+        self.state.changed_windows.add((self.batch.viewer_id, self.video_id, hour))
+        views = 0
+        if not window.counted and window.clips.bit_count() >= self.threshold:
+            window.counted, views = True, 1
+            self.hour_views[hour] += 1
+        watch_ms = rules.clip_ms(clip, self.duration, self.state.clip_seconds)
+        self.reached[clip] += 1
+        self.watch_ms += watch_ms
+        self._watched(event, clip * self.state.clip_seconds, views=views)
+        return Effect(views=views, reached=1, watch_ms=watch_ms)
+
+    def _watched(self, event: ActivityEvent, position: float, views: int) -> None:
+        history = self.history
+        if event.ts_ms <= history.cleared_ms:
+            return
+        if history.last_watched_ms is None or event.ts_ms > history.last_watched_ms:
+            history.last_watched_ms = event.ts_ms
+        history.watch_count += views
+        stamp = (event.ts_ms, event.id)
+        if history.position_stamp is None or stamp > history.position_stamp:
+            history.position, history.position_stamp = position, stamp
+            history.progress = rules.progress(position, self.duration)
+
+    def _react(self, event: ActivityEvent) -> Effect:
+        history = self.history
+        if not rules.wins(event.stamp, history.reaction_stamp):
+            return NO_EFFECT
+        new = rules.reaction_of(event.action)
+        likes, dislikes = rules.reaction_delta(history.reaction, new)
+        history.reaction, history.reaction_stamp = new, event.stamp
+        videos = self.deltas.videos
+        videos[(self.video_id, "likes")] += likes
+        videos[(self.video_id, "dislikes")] += dislikes
+        if likes:
+            hour = rules.hour_of(event.ts_ms)
+            for scope in rules.hot_scopes(list(self.facts.tags)):
+                self.deltas.hot[(scope, hour, self.video_id)] += rules.HOT_LIKE * likes
+        return Effect(likes=likes, dislikes=dislikes)
+
+    def _comment(self, event: ActivityEvent) -> Effect:
+        comment = event.comment_id
+        assert comment is not None
+        key = (self.batch.viewer_id, comment)
+        state = self.state.reactions.get(key)
+        if state is None:
+            state = self.state.reactions[key] = CommentReaction(video_id=self.video_id)
+        if not rules.wins(event.stamp, state.stamp):
+            return NO_EFFECT
+        new = rules.reaction_of(event.action)
+        likes, dislikes = rules.reaction_delta(state.reaction, new)
+        state.reaction, state.stamp = new, event.stamp
+        self.state.changed_reactions.add(key)
+        self.deltas.comments[(state.video_id, comment, "likes")] += likes
+        self.deltas.comments[(state.video_id, comment, "dislikes")] += dislikes
+        return Effect(likes=likes, dislikes=dislikes)
+
+    def _add_counts(self) -> None:
+        d, video = self.deltas, self.video_id
+        if self.watch_ms:
+            d.videos[(video, "watch_ms")] += self.watch_ms
+        for clip, n in self.reached.items():
+            d.clips[(video, clip)] += n
+        scopes = rules.hot_scopes(list(self.facts.tags))
+        for hour, n in self.hour_views.items():
+            d.videos[(video, "views")] += n
+            d.hours[(video, hour)] += n
+            for scope in scopes:
+                d.hot[(scope, hour, video)] += rules.HOT_VIEW * n

@@ -21,14 +21,13 @@ from clipcast.activity.fold import (
     VideoFacts,
     Window,
 )
+from clipcast.activity.models import CommentReaction as CommentReactionRow
 from clipcast.activity.models import (
-    ActivityLog,
     PendingBatch,
     PendingDeltas,
     ViewWindow,
     WatchHistory,
 )
-from clipcast.activity.models import CommentReaction as CommentReactionRow
 from clipcast.activity.rules import Reaction, Stamp
 from clipcast.adapters.counters.base import CounterDeltas
 from clipcast.comments.models import Comment
@@ -38,7 +37,6 @@ from clipcast.videos.models import Video
 HISTORY: Table = WatchHistory.__table__  # type: ignore[assignment]
 WINDOWS: Table = ViewWindow.__table__  # type: ignore[assignment]
 REACTIONS: Table = CommentReactionRow.__table__  # type: ignore[assignment]
-LOG: Table = ActivityLog.__table__  # type: ignore[assignment]
 
 
 def ms_to_datetime(ms: int) -> datetime:
@@ -210,11 +208,8 @@ async def save_fold(session: AsyncSession, fold: Fold) -> None:
     reactions = [_reaction_row(k, fold.reactions[k]) for k in sorted(fold.changed_reactions)]
     if reactions:
         await session.execute(update(CommentReactionRow), reactions)
-    log = [_log_row(entry) for entry in fold.logged]
-    if log:
-        await session.execute(
-            insert_new(session, LOG, log[0], ["ts", "viewer_id", "client_id"]), log
-        )
+    if fold.logged:
+        await _append_log(session, fold.logged)
 
 
 def _history_row(key: tuple[uuid.UUID, uuid.UUID], h: History) -> dict[str, Any]:
@@ -259,26 +254,55 @@ def _reaction_row(key: tuple[uuid.UUID, uuid.UUID], r: CommentReaction) -> dict[
     }
 
 
-def _log_row(entry: Logged) -> dict[str, Any]:
-    e, effect = entry.event, entry.effect
-    return {
-        "ts": ms_to_datetime(e.ts_ms),
-        "viewer_id": entry.batch.viewer_id,
-        "client_id": e.id,
-        "signed_in": entry.batch.signed_in,
-        "video_id": e.video_id,
-        "comment_id": e.comment_id,
-        "action": e.action,
-        "clip": e.clip,
-        "resolution": e.resolution,
-        "value": e.position,
-        "batch_id": entry.batch.id,
-        "views": effect.views,
-        "reached": effect.reached,
-        "watch_ms": effect.watch_ms,
-        "likes": effect.likes,
-        "dislikes": effect.dislikes,
-    }
+LOG_COLUMNS = (
+    "ts", "viewer_id", "client_id", "signed_in", "video_id", "comment_id", "action", "clip",
+    "resolution", "value", "batch_id", "views", "reached", "watch_ms", "likes", "dislikes",
+)  # fmt: skip
+
+
+async def _append_log(session: AsyncSession, logged: list[Logged]) -> None:
+    """Append the log rows with the driver's executemany: one event is one row, so this is
+    the consumer's hot path, and SQLAlchemy's per-row parameter processing cost more than
+    the insert itself. Values are given as each database stores them (SQLite: text times
+    as SQLAlchemy writes them, hex uuids, 0/1; PostgreSQL: native types). A redelivered
+    copy of an event hits the key and is skipped."""
+    conn = await session.connection()
+    if conn.dialect.paramstyle == "qmark":
+        marks, row = ", ".join("?" * len(LOG_COLUMNS)), _sqlite_row
+    else:
+        marks, row = ", ".join(f"${n}" for n in range(1, len(LOG_COLUMNS) + 1)), _native_row
+    # Made of the constants above only; the values are bound.
+    sql = (
+        f"INSERT INTO activity ({', '.join(LOG_COLUMNS)}) VALUES ({marks}) "  # noqa: S608
+        "ON CONFLICT (ts, viewer_id, client_id) DO NOTHING"
+    )
+    times: dict[int, Any] = {}  # a batch's events share a few instants: convert each once
+    await conn.exec_driver_sql(sql, [row(entry, times) for entry in logged])
+
+
+def _native_row(entry: Logged, times: dict[int, Any]) -> tuple[Any, ...]:
+    e, f, b = entry.event, entry.effect, entry.batch
+    ts = times.get(e.ts_ms)
+    if ts is None:
+        ts = times[e.ts_ms] = ms_to_datetime(e.ts_ms)
+    return (
+        ts, b.viewer_id, e.id, b.signed_in, e.video_id, e.comment_id,
+        e.action.value, e.clip, e.resolution, e.position, b.id,
+        f.views, f.reached, f.watch_ms, f.likes, f.dislikes,
+    )  # fmt: skip
+
+
+def _sqlite_row(entry: Logged, times: dict[int, Any]) -> tuple[Any, ...]:
+    e, f, b = entry.event, entry.effect, entry.batch
+    ts = times.get(e.ts_ms)
+    if ts is None:
+        ts = times[e.ts_ms] = ms_to_datetime(e.ts_ms).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return (
+        ts, b.viewer_id.hex, e.id,
+        int(b.signed_in), e.video_id.hex, e.comment_id.hex if e.comment_id else None,
+        e.action.value, e.clip, e.resolution, e.position, b.id.hex,
+        f.views, f.reached, f.watch_ms, f.likes, f.dislikes,
+    )  # fmt: skip
 
 
 # -- pending batches and frozen increments -----------------------------------------------

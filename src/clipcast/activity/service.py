@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from clipcast.activity import repository as repo
-from clipcast.activity.fold import ActivityEvent, Batch, VideoFacts, keys_of
+from clipcast.activity.fold import ActivityEvent, Batch, keys_of
 from clipcast.activity.limits import RateLimits
 from clipcast.activity.partitions import LogPartitions
 from clipcast.activity.rules import SIGNED_IN_ONLY, Action, clip_count
@@ -31,6 +31,7 @@ CONSUMER = "activity"
 # the server's clock, which also bound how late a batch may be for the hourly view rule.
 MAX_EVENT_AGE = timedelta(hours=24)
 MAX_EVENT_LEAD = timedelta(minutes=5)
+MAX_KNOWN_DURATIONS = 100_000
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class IngestRules:
     max_events: int
     clip_seconds: int
     limits: RateLimits
+    # Video lengths this process has read: a length never changes once the source is probed,
+    # so the check of clip indices costs no query after the first batch of a video.
+    durations: dict[uuid.UUID, float] = field(default_factory=dict)
 
 
 async def accept_batch(
@@ -77,8 +81,8 @@ async def accept_batch(
         raise TooManyRequests("Too many events; slow down.", retry_after=wait)
     batch = Batch(new_id(), caller.viewer_id, caller.signed_in, tuple(events))
     async with sessions() as session, session.begin():
-        facts = await _visible_facts(session, caller, events)
-        _check_videos(events, facts, rules.clip_seconds)
+        durations = await _visible_durations(session, caller, events, rules.durations)
+        _check_videos(events, durations, rules.clip_seconds)
         await _check_comments(session, events)
         add_event(session, ACTIVITY_BATCH, batch.to_payload(), now)
         repo.add_pending(session, batch, now)
@@ -108,22 +112,32 @@ def _check_times(events: list[ActivityEvent], now: datetime) -> None:
             )
 
 
-async def _visible_facts(
-    session: AsyncSession, caller: Caller, events: list[ActivityEvent]
-) -> dict[uuid.UUID, VideoFacts]:
+async def _visible_durations(
+    session: AsyncSession,
+    caller: Caller,
+    events: list[ActivityEvent],
+    known: dict[uuid.UUID, float],
+) -> dict[uuid.UUID, float | None]:
     wanted = {event.video_id for event in events}
     visible = await visible_ids(session, wanted, caller.user_id)
     if visible != wanted:
         # The same answer as for a video that does not exist: hidden ids are not revealed.
         raise NotFound("No such video.", code="video_not_found")
-    return await repo.video_facts(session, visible)
+    missing = [video for video in visible if video not in known]
+    if missing:
+        if len(known) > MAX_KNOWN_DURATIONS:
+            known.clear()
+        for video, facts in (await repo.video_facts(session, missing)).items():
+            if facts.duration is not None:
+                known[video] = facts.duration
+    return {video: known.get(video) for video in visible}
 
 
 def _check_videos(
-    events: list[ActivityEvent], facts: dict[uuid.UUID, VideoFacts], clip_seconds: int
+    events: list[ActivityEvent], durations: dict[uuid.UUID, float | None], clip_seconds: int
 ) -> None:
     for index, event in enumerate(events):
-        duration = facts[event.video_id].duration
+        duration = durations[event.video_id]
         if event.action is Action.CLIP_VIEW:
             assert event.clip is not None
             clips = clip_count(duration, clip_seconds) if duration else 0
@@ -196,8 +210,7 @@ async def flush(*, sessions: Sessions, counters: Counters, batch_ids: Sequence[u
         return
     async with sessions() as session:
         frozen = await repo.frozen(session, batch_ids)
-    for batch_id, deltas in frozen.items():
-        await counters.apply(batch_id, deltas)
+    await counters.apply_many(frozen)
     async with sessions() as session, session.begin():
         await repo.settle(session, batch_ids)
 

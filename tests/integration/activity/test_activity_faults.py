@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,11 +139,11 @@ class CrashingCounters:
         self.store = store
         self.crashed = False
 
-    async def apply(self, batch_id: uuid.UUID, deltas: CounterDeltas) -> bool:
+    async def apply_many(self, batches: Mapping[uuid.UUID, CounterDeltas]) -> set[uuid.UUID]:
         if not self.crashed:
             self.crashed = True
             raise ConnectionError("killed between the SQL commit and the counters write")
-        return await self.store.apply(batch_id, deltas)
+        return await self.store.apply_many(batches)
 
 
 async def test_redelivered_reordered_and_interrupted_batches_count_exactly(

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,8 +44,8 @@ CLIPCAST = shutil.which("clipcast", path=str(Path(sys.executable).parent)) or "c
 class DeadCounters:
     """A counters store that is down for as long as the bus keeps trying."""
 
-    async def apply(self, batch_id: uuid.UUID, deltas: CounterDeltas) -> bool:  # noqa: ARG002
-        raise ConnectionError("Redis is down")
+    async def apply_many(self, batches: Mapping[uuid.UUID, CounterDeltas]) -> set[uuid.UUID]:
+        raise ConnectionError(f"Redis is down; {len(batches)} batch(es) wait")
 
 
 async def _count(adapters: Adapters, model: type) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -131,6 +132,10 @@ class Counters(Protocol):
     async def apply(self, batch_id: uuid.UUID, deltas: CounterDeltas) -> bool:
         """Apply every increment and record `batch_id`, atomically; a known id changes nothing.
         Returns whether the batch was applied now. Raises on a store outage (retry later)."""
+
+    async def apply_many(self, batches: Mapping[uuid.UUID, CounterDeltas]) -> set[uuid.UUID]:
+        """`apply` for several batches in one go (each still at most once, atomically with
+        its id); returns the ids applied now."""
 
     async def snapshot(
         self,

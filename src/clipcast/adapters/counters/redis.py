@@ -10,7 +10,7 @@ touches keys of several videos.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -62,12 +62,29 @@ class RedisCounters:
         return self._p + ":".join(str(part) for part in parts)
 
     async def apply(self, batch_id: uuid.UUID, deltas: CounterDeltas) -> bool:
+        return bool(await self.apply_many({batch_id: deltas}))
+
+    async def apply_many(self, batches: Mapping[uuid.UUID, CounterDeltas]) -> set[uuid.UUID]:
+        """One round trip: each batch's script in a pipeline (each script atomic on its own)."""
+        if not batches:
+            return set()
+        ids = list(batches)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for batch_id in ids:
+                keys, args = self._script_args(batch_id, batches[batch_id])
+                await self._apply(keys=keys, args=args, client=pipe)
+            results = await pipe.execute()
+        return {batch_id for batch_id, done in zip(ids, results, strict=True) if done}
+
+    def _script_args(
+        self, batch_id: uuid.UUID, deltas: CounterDeltas
+    ) -> tuple[list[str], list[str | int | float]]:
         ops = list(self._ops(deltas))
         keys = [self._k("ap", batch_id)] + [op[0] for op in ops]
         args: list[str | int | float] = [APPLIED_TTL_SECONDS]
         for _key, kind, member, amount, at in ops:
             args.extend((kind, member, amount, at))
-        return bool(await self._apply(keys=keys, args=args))
+        return keys, args
 
     def _ops(self, d: CounterDeltas) -> Iterable[Op]:
         for (video, name), n in d.videos.items():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,16 +63,33 @@ def _insert(session: AsyncSession, table: Table) -> postgresql.Insert | sqlite.I
 async def _add(
     session: AsyncSession, table: Table, rows: Rows, keys: Sequence[str], adds: Sequence[str]
 ) -> None:
-    """Upsert that adds `adds` columns to existing rows. Rows go in key order, so two
-    transactions touching the same rows lock them in the same order (no deadlock)."""
+    """Upsert that adds `adds` columns to existing rows, through the driver's executemany
+    (one row per clip reached makes this the hot path; SQLAlchemy's per-row parameter
+    processing cost more than the statement). Rows go in key order, so two transactions
+    touching the same rows lock them in the same order (no deadlock)."""
     if not rows:
         return
     rows.sort(key=lambda row: tuple(str(row[k]) for k in keys))
-    stmt = _insert(session, table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in adds}
-    )
-    await session.execute(stmt, rows)
+    conn = await session.connection()
+    columns = list(rows[0])
+    sqlite = conn.dialect.paramstyle == "qmark"
+    marks = ", ".join("?" if sqlite else f"${n}" for n in range(1, len(columns) + 1))
+    updates = ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in adds)
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks}) "  # noqa: S608
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+    )  # made of table and column names of this module; the values are bound
+    convert = _sqlite_value if sqlite else _same
+    await conn.exec_driver_sql(sql, [tuple(convert(row[c]) for c in columns) for row in rows])
+
+
+def _sqlite_value(value: Any) -> Any:
+    # As SQLAlchemy's Uuid type stores it on SQLite: 32 hex digits.
+    return value.hex if isinstance(value, uuid.UUID) else value
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 class SqlCounters:
@@ -82,14 +99,23 @@ class SqlCounters:
         self._sessions = sessions
 
     async def apply(self, batch_id: uuid.UUID, deltas: CounterDeltas) -> bool:
+        return bool(await self.apply_many({batch_id: deltas}))
+
+    async def apply_many(self, batches: Mapping[uuid.UUID, CounterDeltas]) -> set[uuid.UUID]:
+        """One transaction: the ids not seen before are recorded, and their increments,
+        summed, are applied (the rows of many batches' clips are upserted once)."""
+        if not batches:
+            return set()
+        now = utcnow()
+        markers = [{"batch_id": b, "applied_at": now} for b in sorted(batches)]
         async with self._sessions() as session, session.begin():
-            marker = _insert(session, BATCHES).values(batch_id=batch_id, applied_at=utcnow())
-            marker = marker.on_conflict_do_nothing(index_elements=["batch_id"])
-            new = await session.scalar(marker.returning(BATCHES.c.batch_id))
-            if new is None:
-                return False
-            await _apply_rows(session, deltas)
-        return True
+            stmt = _insert(session, BATCHES).on_conflict_do_nothing(index_elements=["batch_id"])
+            new = set(await session.scalars(stmt.returning(BATCHES.c.batch_id), markers))
+            total = CounterDeltas()
+            for batch_id in new:
+                total.add(batches[batch_id])
+            await _apply_rows(session, total)
+        return new
 
     async def snapshot(
         self,

@@ -1,0 +1,474 @@
+"""Activity ingest: simulated viewers post clip views in batches through the real API into the
+counters and history, beside a raw Redis pipeline HINCRBY loop measured in the same run.
+
+Two deployments, each started fresh as child processes on loopback:
+
+- embedded: one `clipcast serve` (SQLite, the in-process bus, SQL counters), everything in
+  one process as a default install runs;
+- scaled: `clipcast api` (HTTP + outbox relay) and `clipcast worker --role activity` on
+  PostgreSQL, NATS JetStream (127.0.0.1:4222) and Redis (127.0.0.1:6379), each with a
+  database / stream prefix / key prefix of this run's own.
+
+Viewers are signed-in users (their rows and tokens seeded in SQL, so no password hashing is
+timed); each posts batches of consecutive clip views of its own long video through
+`POST /api/v1/activity`, CONCURRENCY requests in flight, for SECONDS. Figures:
+
+- ingested: events answered 202 per second of the posting phase;
+- API p50 / p99: latency of each POST at the client;
+- lag p50 / p99: a probe viewer posts one clip view of a 1-clip video every PROBE_EVERY
+  seconds (so each probe is one view) and the time from sending it to the counters store
+  showing it (read through the counters port every 10 ms);
+- exact: after the backlog drains, the counters' watch time must equal the clips posted
+  (every clip of a batch is distinct), and the probe video's views the probes sent.
+
+Anchor: a raw Redis pipeline of HINCRBY, the same number of increments as events ingested,
+BATCH per round trip, CONCURRENCY connections: what the counters store itself can take.
+
+    .venv/bin/python bench/activity.py [--seconds 30] [--batch 100] [--viewers 2000]
+
+Goal (issue 10): ≥ 20,000 events/s ingested (batched), API p99 < 50 ms, lag p99 < 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from clipcast.accounts.models import User
+from clipcast.accounts.service import TokenKind, issue_token
+from clipcast.adapters.counters.base import Counters, CounterTotals
+from clipcast.bootstrap import build_counters
+from clipcast.core.clock import utcnow
+from clipcast.db.migrate import upgrade
+from clipcast.db.session import make_engine, make_sessionmaker
+from clipcast.devserver import free_port
+from clipcast.settings import Settings
+from clipcast.videos.models import Video
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+NATS_URL = "nats://127.0.0.1:4222"
+PG_ADMIN = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+VIDEO_SECONDS = 3600.0  # 1,800 clips: every viewer's batches are consecutive, distinct clips
+VIDEOS = 50
+CONCURRENCY = 24
+PROBE_EVERY = 0.25
+# The bench's own signing key, shared by its processes and its seeding (not a real secret).
+SECRET = "bench-secret"  # noqa: S105
+NO_PASSWORD = "!"  # noqa: S105
+EXE = shutil.which("clipcast", path=str(Path(sys.executable).parent)) or "clipcast"
+
+
+@dataclass
+class Site:
+    url: str
+    env: dict[str, str]
+    settings: Settings
+    viewers: list[str] = field(default_factory=list)  # bearer tokens
+    videos: list[uuid.UUID] = field(default_factory=list)
+    probe_video: uuid.UUID = field(default_factory=uuid.uuid4)
+    probe_token: str = ""
+
+
+# --- processes ------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def processes(argvs: list[list[str]], env: dict[str, str], logs: Path) -> Iterator[None]:
+    procs = []
+    try:
+        for n, argv in enumerate(argvs):
+            log = (logs / f"proc-{n}.log").open("wb")
+            procs.append(subprocess.Popen([EXE, *argv], env=env, stdout=log, stderr=log))
+        yield
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def wait_up(url: str, logs: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        time.sleep(0.2)
+    tails = "".join(p.read_text()[-2000:] for p in sorted(logs.glob("*.log")))
+    raise RuntimeError(f"{url} did not come up:\n{tails}")
+
+
+# --- seeding -----------------------------------------------------------------------------
+
+
+async def seed(site: Site, viewers: int) -> None:
+    """Users with tokens (no password: they never log in), and ready long videos."""
+    engine = make_engine(site.settings.resolved_database_url())
+    sessions = make_sessionmaker(engine)
+    now = utcnow()
+    owner = uuid.uuid4()
+    users = [owner, *(uuid.uuid4() for _ in range(viewers + 1))]
+    async with sessions() as session, session.begin():
+        for n, user in enumerate(users):
+            name = f"u{n}-{user.hex[:6]}"
+            # "!" is no argon2 hash: these users have tokens but can never log in.
+            session.add(User(id=user, username=name, password_hash=NO_PASSWORD, created_at=now))
+        site.videos = [uuid.uuid4() for _ in range(VIDEOS)]
+        for video in [*site.videos, site.probe_video]:
+            duration = 1.0 if video == site.probe_video else VIDEO_SECONDS
+            session.add(_video(video, owner, duration, now))
+    tokens = []
+    for user in users[1:]:
+        tokens.append(
+            await issue_token(
+                sessions=sessions,
+                user_id=user,
+                kind=TokenKind.API,
+                now=now,
+                ttl=timedelta(days=1),
+            )
+        )
+    site.probe_token, site.viewers = tokens[0], tokens[1:]
+    await engine.dispose()
+
+
+def _video(video: uuid.UUID, owner: uuid.UUID, duration: float, now: object) -> Video:
+    return Video(
+        id=video,
+        owner_id=owner,
+        created_at=now,
+        updated_at=now,
+        title="bench",
+        description="",
+        filename="b.mp4",
+        duration=duration,
+        state="ready",
+        progress=100,
+        playable=True,
+        visibility="public",
+        tags=["bench"],
+        thumbnails={},
+    )
+
+
+# --- load --------------------------------------------------------------------------------
+
+
+@dataclass
+class Load:
+    latencies: list[float] = field(default_factory=list)
+    accepted: int = 0  # clip views answered 202 while the clock ran
+    refused: dict[int, int] = field(default_factory=dict)
+    lags: list[float] = field(default_factory=list)
+    probes: int = 0
+    rate: float = 0.0
+
+
+@dataclass
+class Viewers:
+    """Who posts next, and how far each viewer has watched (shared by all posters, so a
+    viewer's clips never repeat: every clip posted is new watch time)."""
+
+    queue: asyncio.Queue[int]
+    steps: dict[int, int] = field(default_factory=dict)
+    posted: int = 0  # clip views answered 202, warm-up included
+
+
+def clip_batch(video: uuid.UUID, first: int, size: int, tag: str) -> dict[str, object]:
+    ts = int(time.time() * 1000)
+    events = [
+        {
+            "id": f"{tag}-{n}",
+            "type": "clip_view",
+            "video_id": str(video),
+            "clip": first + n,
+            "resolution": 360,
+            "ts": ts,
+        }
+        for n in range(size)
+    ]
+    return {"events": events}
+
+
+async def poster(
+    site: Site, http: httpx.AsyncClient, load: Load, viewers: Viewers, batch: int, until: float
+) -> None:
+    while time.monotonic() < until:
+        viewer = await viewers.queue.get()
+        step = viewers.steps.get(viewer, 0)
+        viewers.steps[viewer] = step + 1
+        video = site.videos[viewer % len(site.videos)]
+        first = step * batch
+        if first + batch > VIDEO_SECONDS / 2:
+            raise RuntimeError("a viewer reached the end of its video: use more viewers")
+        body = clip_batch(video, first, batch, f"v{viewer}s{step}")
+        start = time.perf_counter()
+        response = await http.post(
+            "/api/v1/activity",
+            json=body,
+            headers={"Authorization": f"Bearer {site.viewers[viewer]}"},
+        )
+        load.latencies.append(time.perf_counter() - start)
+        if response.status_code == 202:
+            load.accepted += batch
+            viewers.posted += batch
+        else:
+            load.refused[response.status_code] = load.refused.get(response.status_code, 0) + 1
+        viewers.queue.put_nowait(viewer)
+
+
+async def prober(
+    site: Site, http: httpx.AsyncClient, counters: Counters, load: Load, until: float
+) -> None:
+    """The probe user likes and clears the probe video in turn: each probe moves its likes
+    (1, 0, 1, …), and the lag is from sending it to the counters store showing that."""
+    while time.monotonic() < until:
+        kind = "clear" if load.probes % 2 else "like"
+        body = {
+            "events": [
+                {
+                    "id": f"p{load.probes}",
+                    "type": kind,
+                    "video_id": str(site.probe_video),
+                    "ts": int(time.time() * 1000),
+                }
+            ]
+        }
+        sent = time.perf_counter()
+        response = await http.post(
+            "/api/v1/activity", json=body, headers={"Authorization": f"Bearer {site.probe_token}"}
+        )
+        assert response.status_code == 202, response.text
+        load.probes += 1
+        await _wait_likes(counters, site, int(kind == "like"), load, sent)
+        await asyncio.sleep(PROBE_EVERY)
+
+
+async def _wait_likes(counters: Counters, site: Site, likes: int, load: Load, sent: float) -> None:
+    while True:
+        counts = (await counters.snapshot([site.probe_video], [])).videos.get(site.probe_video)
+        if (counts.likes if counts else 0) == likes:
+            load.lags.append(time.perf_counter() - sent)
+            return
+        if time.perf_counter() - sent > 60:
+            raise RuntimeError("a probe was not counted within 60 s")
+        await asyncio.sleep(0.01)
+
+
+async def run_load(
+    site: Site, counters: Counters, seconds: float, batch: int
+) -> tuple[Load, Viewers]:
+    load, viewers = Load(), Viewers(asyncio.Queue())
+    for viewer in range(len(site.viewers)):
+        viewers.queue.put_nowait(viewer)
+    limits = httpx.Limits(
+        max_connections=CONCURRENCY + 2, max_keepalive_connections=CONCURRENCY + 2
+    )
+    async with httpx.AsyncClient(base_url=site.url, limits=limits, timeout=30) as http:
+        warm = time.monotonic() + 3  # connections, caches, first partitions
+        await asyncio.gather(*(poster(site, http, Load(), viewers, batch, warm) for _ in range(4)))
+        until = time.monotonic() + seconds
+        start = time.perf_counter()
+        tasks = [poster(site, http, load, viewers, batch, until) for _ in range(CONCURRENCY)]
+        await asyncio.gather(*tasks, prober(site, http, counters, load, until))
+        load.rate = load.accepted / (time.perf_counter() - start)
+    return load, viewers
+
+
+async def drained(counters: Counters, site: Site, expect_ms: int) -> float:
+    """Seconds until the counters hold every clip posted (warm-up included)."""
+    start = time.perf_counter()
+    while True:
+        snap = await counters.snapshot(site.videos, [])
+        total = sum(c.watch_ms for c in snap.videos.values())
+        if total >= expect_ms:
+            if total != expect_ms:
+                raise RuntimeError(f"counted {total} ms of watching, expected {expect_ms}")
+            return time.perf_counter() - start
+        if time.perf_counter() - start > 300:
+            raise RuntimeError(f"backlog not drained: {total} of {expect_ms} ms")
+        await asyncio.sleep(0.1)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else 0.0
+
+
+# --- the deployments ---------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def embedded(work: Path) -> AsyncIterator[Site]:
+    port = free_port()
+    env = {**os.environ, "CLIPCAST_DATA_DIR": str(work / "data"), "CLIPCAST_SECRET_KEY": SECRET}
+    settings = Settings(data_dir=work / "data", secret_key=SECRET)
+    (work / "data").mkdir(parents=True, exist_ok=True)
+    with processes([["serve", "--port", str(port)]], env, work):
+        wait_up(f"http://127.0.0.1:{port}", work)
+        yield Site(f"http://127.0.0.1:{port}", env, settings)
+
+
+@contextlib.asynccontextmanager
+async def scaled(work: Path) -> AsyncIterator[Site]:
+    name = f"bench_activity_{os.getpid()}"
+    await _admin(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    prefix = f"bench{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "CLIPCAST_DATA_DIR": str(work / "data"),
+        "CLIPCAST_SECRET_KEY": SECRET,
+        "CLIPCAST_DATABASE_URL": url,
+        "CLIPCAST_BUS_BACKEND": "nats",
+        "CLIPCAST_NATS_URL": NATS_URL,
+        "CLIPCAST_NATS_PREFIX": prefix,
+        "CLIPCAST_REDIS_URL": REDIS_URL,
+        "CLIPCAST_REDIS_PREFIX": prefix,
+        "CLIPCAST_NODE": prefix,
+    }
+    settings = Settings(
+        database_url=url,
+        redis_url=REDIS_URL,
+        redis_prefix=prefix,
+        data_dir=work / "data",
+        secret_key=SECRET,
+    )
+    await asyncio.to_thread(upgrade, url)
+    port = free_port()
+    argvs = [["worker", "--role", "activity"], ["api", "--port", str(port)]]
+    try:
+        with processes(argvs, env, work):
+            wait_up(f"http://127.0.0.1:{port}", work)
+            yield Site(f"http://127.0.0.1:{port}", env, settings)
+    finally:
+        await _cleanup_nats(prefix)
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _admin(sql: str) -> None:
+    engine = create_async_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(sql))
+    await engine.dispose()
+
+
+async def _cleanup_nats(prefix: str) -> None:
+    from clipcast.adapters.bus.nats import NatsBus
+
+    bus = NatsBus(NATS_URL, prefix=prefix)
+    with contextlib.suppress(Exception):
+        await bus.delete_streams()
+    await bus.close()
+
+
+async def run_site(kind: str, args: argparse.Namespace) -> dict[str, object]:
+    with tempfile.TemporaryDirectory(prefix=f"bench-activity-{kind}-") as tmp:
+        deployment = embedded if kind == "embedded" else scaled
+        async with deployment(Path(tmp)) as site:
+            await seed(site, args.viewers)
+            engine = make_engine(site.settings.resolved_database_url())
+            counters = build_counters(site.settings, make_sessionmaker(engine))
+            try:
+                load, viewers = await run_load(site, counters, args.seconds, args.batch)
+                drain = await drained(counters, site, viewers.posted * 2000)
+            finally:
+                if site.settings.redis_url:
+                    await counters.replace_all(CounterTotals(), set())
+                await counters.close()
+                await engine.dispose()
+    return _figures(kind, load, drain, viewers.posted)
+
+
+def _figures(kind: str, load: Load, drain: float, posted: int) -> dict[str, object]:
+    return {
+        "mode": kind,
+        "events/s": round(load.rate),
+        "requests": len(load.latencies),
+        "refused": load.refused,
+        "api p50 ms": round(percentile(load.latencies, 50) * 1000, 1),
+        "api p99 ms": round(percentile(load.latencies, 99) * 1000, 1),
+        "lag p50 ms": round(percentile(load.lags, 50) * 1000),
+        "lag p99 ms": round(percentile(load.lags, 99) * 1000),
+        "probes": load.probes,
+        "drain s": round(drain, 2),
+        "posted (all counted)": posted,
+    }
+
+
+# --- the anchor --------------------------------------------------------------------------
+
+
+async def raw_redis(events: int, batch: int) -> float:
+    """HINCRBY through pipelines of `batch`, CONCURRENCY connections: increments per second."""
+    redis = Redis.from_url(REDIS_URL)
+    prefix = f"benchraw{uuid.uuid4().hex[:8]}"
+    rounds = events // batch
+    per_worker = max(1, rounds // CONCURRENCY)
+
+    async def worker(n: int) -> None:
+        for r in range(per_worker):
+            pipe = redis.pipeline(transaction=False)
+            for i in range(batch):
+                pipe.hincrby(f"{prefix}:v:{(n * 7 + r + i) % VIDEOS}", "watch_ms", 2000)
+            await pipe.execute()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(n) for n in range(CONCURRENCY)))
+    elapsed = time.perf_counter() - start
+    keys = [k async for k in redis.scan_iter(match=f"{prefix}:*")]
+    if keys:
+        await redis.unlink(*keys)
+    await redis.aclose()
+    return per_worker * CONCURRENCY * batch / elapsed
+
+
+def load_average() -> str:
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    print(f"load average at start: {load_average()}  (cores: {os.cpu_count()})")
+    for kind in args.modes:
+        figures = await run_site(kind, args)
+        anchor = await raw_redis(int(figures["posted (all counted)"]), args.batch)  # type: ignore[call-overload]
+        figures["raw redis HINCRBY/s"] = round(anchor)
+        print(" | ".join(f"{k}: {v}" for k, v in figures.items()), flush=True)
+    print(f"load average at end: {load_average()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--viewers", type=int, default=2000)
+    parser.add_argument("--modes", nargs="+", default=["embedded", "scaled"])
+    args = parser.parse_args()
+    asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    main()
