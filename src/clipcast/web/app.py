@@ -117,8 +117,10 @@ def _cdn(app: FastAPI, *, follow_bus: bool) -> contextlib.AbstractAsyncContextMa
 def _include_pages(app: FastAPI) -> None:
     from clipcast.live.pages import router as live_pages_router
     from clipcast.studio.pages import router as studio_pages_router
+    from clipcast.studio.pages import router as studio_pages_router
     from clipcast.web.pages import router as pages_router
 
     app.include_router(pages_router)
+    app.include_router(studio_pages_router)
     app.include_router(studio_pages_router)
     app.include_router(live_pages_router)

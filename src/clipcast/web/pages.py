@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from clipcast.accounts.models import User
+from clipcast.activity import reads as activity_reads
 from clipcast.comments.rules import MAX_CHARS as COMMENT_MAX_CHARS
 from clipcast.core.clock import utcnow
 from clipcast.core.errors import InvalidInput, NotFound
@@ -34,6 +35,7 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 HOME_PER_PAGE = 24
 MINE_PER_PAGE = 50
 SEARCH_PER_PAGE = 20
+HISTORY_PER_PAGE = 20
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 NextUrl = Annotated[str | None, Query(alias="next")]
 
@@ -296,6 +298,38 @@ async def your_tags(request: Request, adapters: AdaptersDep, user: OptionalUser)
         return _login_redirect(request)
     tags = await recs_reads.user_tags(sessions=adapters.sessions, user_id=user.id)
     return _render(request, "your_tags.html", user, active="tags", tags=tags)
+
+
+@router.get("/me/history")
+async def history(
+    request: Request, adapters: AdaptersDep, user: OptionalUser, page: PageNumber = 1
+) -> Response:
+    """What the caller watched, last watched first, with progress (the API's read, so their
+    latest watches show at once); history.js removes one or clears all through the API."""
+    if user is None:
+        return _login_redirect(request)
+    entries, total = await activity_reads.history_page(
+        sessions=adapters.sessions,
+        counters=adapters.counters,
+        user_id=user.id,
+        page=page,
+        per_page=HISTORY_PER_PAGE,
+        clip_seconds=adapters.settings.clip_seconds,
+    )
+    items = []
+    for entry in entries:  # the cards' posters, signed for this viewer
+        video = await _visible_video(str(entry.video_id), request, adapters, user)
+        items.append({"entry": entry, "video": video})
+    pages = max(1, math.ceil(total / HISTORY_PER_PAGE))
+    pager = {
+        "page": page,
+        "pages": pages,
+        "prev": page - 1 if page > 1 else None,
+        "next": page + 1 if page < pages else None,
+    }
+    return _render(
+        request, "history.html", user, active="history", items=items, total=total, pager=pager
+    )
 
 
 @router.get("/me/groups")
