@@ -35,7 +35,8 @@ class Reporter {
     this.count = 0;
     this.clockOffset = 0; // server time − our time, learnt from the Date header
     this.pausedUntil = 0; // after a 429, until Retry-After has passed
-    this.sending = false;
+    this.chain = Promise.resolve(); // flushes run one after another, none is skipped
+    this.refused = new Map(); // event id -> the server's reason, for refused batches
   }
 
   now() {
@@ -47,36 +48,60 @@ class Reporter {
     const event = { id: `${this.prefix}-${this.count}`, type, video_id: this.videoId };
     this.queue.push(Object.assign(event, fields, { ts: this.now() }));
     if (this.queue.length >= FLUSH_AT) this.flush();
+    return event.id;
   }
 
-  async flush() {
-    if (this.sending || !this.queue.length || Date.now() < this.pausedUntil) return;
-    this.sending = true;
-    const batch = this.queue.slice(0, MAX_BATCH);
-    try {
-      const response = await fetch(ENDPOINT, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
-        body: JSON.stringify({ events: batch }),
-      });
+  // Sends what is queued; resolves once the server has answered for it (or could not be
+  // reached: then the events stay queued, with their ids, for the next flush).
+  flush() {
+    this.chain = this.chain.then(() => this.send());
+    return this.chain;
+  }
+
+  async send() {
+    while (this.queue.length && Date.now() >= this.pausedUntil) {
+      const batch = this.queue.slice(0, MAX_BATCH);
+      let response;
+      try {
+        response = await fetch(ENDPOINT, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
+          body: JSON.stringify({ events: batch }),
+        });
+      } catch {
+        return; // offline or the server restarting: the same events go again next time
+      }
       this.learnClock(response);
-      this.settle(response, batch.length);
-    } catch {
-      // Offline or the server restarting: the same events (same ids) go again next time.
-    } finally {
-      this.sending = false;
+      if (!(await this.settle(response, batch))) return;
     }
   }
 
-  settle(response, sent) {
+  async settle(response, batch) {
     if (response.status === 429) {
       const wait = Number(response.headers.get("Retry-After")) || 10;
       this.pausedUntil = Date.now() + wait * 1000;
-    } else if (response.ok || (response.status >= 400 && response.status < 500)) {
-      // Accepted, or refused for good (nothing about it will change): either way done.
-      this.queue.splice(0, sent);
+      return false;
     }
+    if (!response.ok && (response.status < 400 || response.status >= 500)) return false;
+    if (!response.ok) {
+      // Refused for good (nothing about it will change): dropped, its reason kept.
+      const body = await response.json().catch(() => null);
+      const reason = (body && body.error && body.error.message) || `refused (${response.status})`;
+      for (const event of batch) this.refused.set(event.id, reason);
+    }
+    // By id: a beacon may have emptied the queue meanwhile, and newer events may follow.
+    const done = new Set(batch.map((event) => event.id));
+    this.queue = this.queue.filter((event) => !done.has(event.id));
+    return true;
+  }
+
+  // Adds an event and sends it now; throws with the server's reason if it was refused.
+  async sendNow(type, fields) {
+    const id = this.add(type, fields);
+    await this.flush();
+    if (this.refused.has(id)) throw new Error(this.refused.get(id));
+    if (this.queue.some((event) => event.id === id)) throw new Error("Not sent yet: offline?");
   }
 
   learnClock(response) {
@@ -190,15 +215,12 @@ export function initActivity(video, player) {
   window.setInterval(() => reporter.flush(), FLUSH_MS);
   resume(video.id, player);
   return {
-    // kind: "like", "dislike" or "clear" (signed-in viewers only); sent at once.
-    react(kind) {
-      reporter.add(kind);
-      return reporter.flush();
-    },
+    // kind: "like", "dislike" or "clear" (signed-in viewers only); sent at once, and the
+    // promise rejects with the server's reason if it was refused.
+    react: (kind) => reporter.sendNow(kind, {}),
     voteComment(commentId, kind) {
       const type = kind === "clear" ? "clear" : `comment_${kind}`;
-      reporter.add(type, { comment_id: commentId });
-      return reporter.flush();
+      return reporter.sendNow(type, { comment_id: commentId });
     },
     flush: () => reporter.flush(),
   };
