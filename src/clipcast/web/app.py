@@ -28,7 +28,6 @@ from clipcast.runtime import Role, expand, run_roles
 from clipcast.search.api import router as search_router
 from clipcast.settings import Settings
 from clipcast.studio.api import router as studio_router
-from clipcast.studio.api import router as studio_router
 from clipcast.thumbnails.api import router as thumbnails_router
 from clipcast.uploads.api import router as uploads_router
 from clipcast.videos.api import router as videos_router
@@ -87,7 +86,6 @@ def create_app(
     app.include_router(thumbnails_router)
     app.include_router(search_router)
     app.include_router(studio_router)
-    app.include_router(studio_router)
     app.include_router(recs_router)
     app.include_router(live_router)
     app.include_router(live_ws_router)
@@ -117,10 +115,8 @@ def _cdn(app: FastAPI, *, follow_bus: bool) -> contextlib.AbstractAsyncContextMa
 def _include_pages(app: FastAPI) -> None:
     from clipcast.live.pages import router as live_pages_router
     from clipcast.studio.pages import router as studio_pages_router
-    from clipcast.studio.pages import router as studio_pages_router
     from clipcast.web.pages import router as pages_router
 
     app.include_router(pages_router)
-    app.include_router(studio_pages_router)
     app.include_router(studio_pages_router)
     app.include_router(live_pages_router)
