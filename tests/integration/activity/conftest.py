@@ -129,13 +129,13 @@ class HandBus:
     taken: int = 0
     partitions: LogPartitions = field(default_factory=LogPartitions)
 
-    async def take(self) -> list[Event]:
-        """The batches committed since the last take, as the bus would carry them."""
+    async def take(self, topics: Sequence[str] = ("activity.batch",)) -> list[Event]:
+        """The events of `topics` committed since the last take, as the bus would carry them."""
         async with self.adapters.sessions() as session:
             rows = (
                 await session.scalars(
                     select(OutboxEvent)
-                    .where(OutboxEvent.seq > self.taken, OutboxEvent.topic == "activity.batch")
+                    .where(OutboxEvent.seq > self.taken, OutboxEvent.topic.in_(topics))
                     .order_by(OutboxEvent.seq)
                 )
             ).all()

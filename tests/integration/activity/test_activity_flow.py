@@ -112,3 +112,41 @@ async def test_removing_and_clearing_history(
     # The views still count: erasing one's history does not unwatch the video.
     assert (await stats(client, first))["views"] == 1
     assert (await client.get("/api/v1/me/history")).status_code == 401
+
+
+async def test_a_video_made_private_leaves_others_histories_and_stats(
+    client: httpx.AsyncClient, adapters: Adapters, owner: Person, viewer: Person, bus: HandBus
+) -> None:
+    video = await make_video(adapters, owner, title="Soon private")
+    await post(client, clip_views(video, [0, 1]), viewer.headers)
+    await bus.drain()
+    patch = await client.patch(
+        f"/api/v1/videos/{video}", json={"visibility": "private"}, headers=owner.headers
+    )
+    assert patch.status_code == 200, patch.text
+    page = (await client.get("/api/v1/me/history", headers=viewer.headers)).json()
+    assert page["items"] == []
+    for path in (f"/api/v1/videos/{video}/stats", f"/api/v1/me/history/{video}"):
+        assert (await client.get(path, headers=viewer.headers)).status_code == 404
+    assert (await post(client, clip_views(video, [2]), viewer.headers)).status_code == 404
+    assert (await stats(client, video, owner.headers))["views"] == 1
+
+
+async def test_a_deleted_video_takes_its_counters_and_history_rows_along(
+    client: httpx.AsyncClient, adapters: Adapters, owner: Person, viewer: Person, bus: HandBus
+) -> None:
+    video = await make_video(adapters, owner)
+    kept = await make_video(adapters, owner)
+    await post(client, [*clip_views(video, [0, 1]), reaction(video, "like", "l")], viewer.headers)
+    await post(client, clip_views(kept, [0, 1], prefix="k"), viewer.headers)
+    await bus.drain()
+    assert (
+        await client.delete(f"/api/v1/videos/{video}", headers=owner.headers)
+    ).status_code == 204
+    await bus.deliver(await bus.take(["video.deleted"]))
+    snapshot = await adapters.counters.snapshot([video, kept], [])
+    assert video not in snapshot.videos
+    assert snapshot.videos[kept].views == 1
+    assert await adapters.counters.clip_views(video) == {}
+    page = (await client.get("/api/v1/me/history", headers=viewer.headers)).json()
+    assert [item["video_id"] for item in page["items"]] == [str(kept)]
