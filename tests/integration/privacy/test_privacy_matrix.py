@@ -160,6 +160,16 @@ async def history(w: World, vis: Vis, caller: Caller) -> bool:
     return w.videos[vis] in {item["video_id"] for item in response.json()["items"]}
 
 
+async def studio_page(w: World, vis: Vis, caller: Caller) -> bool:
+    response = await w.client.get(f"/videos/{w.videos[vis]}/studio", headers=w.headers(caller))
+    if caller is Caller.ANONYMOUS:
+        assert response.status_code == 303, response.status_code  # asked to log in first
+        return False
+    shown = _found(response)
+    assert shown == (WORDS[vis] in response.text)
+    return shown
+
+
 def media(kind: str) -> Probe:
     """Every URL of this kind of object the caller can hold: from their own view of the
     video if they have one, the unsigned CDN path anyone can type, and (the removed member)
@@ -259,6 +269,7 @@ RESOURCES = [
     Resource("stats", WATCH, stats),
     Resource("resume point", WATCH, resume),
     Resource("history", WATCH, history, signed_in=True),
+    Resource("studio page", OWNER_ONLY, studio_page),
     Resource("analytics", OWNER_ONLY, analytics, signed_in=True),
     Resource("recommendations", FIND, recommended, leaks_only=True),
 ]
