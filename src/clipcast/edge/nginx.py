@@ -25,6 +25,7 @@ from clipcast.cdn.caching import (
 _VIDEO = r"(?<cdn_video>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
 _REST = r"(?<cdn_rest>(?!.*\.\.)[a-z0-9][a-z0-9_.-]*(?:/[a-z0-9][a-z0-9_.-]*)*"
 _SIGNED_PARTS = r"(?<cdn_mac>[A-Za-z0-9_-]{22})/(?<cdn_expires>[0-9]{1,12})/(?<cdn_kv>[0-9]{1,12})"
+GATE_CACHE_SECONDS = 1
 _MISSING_BODY = '{"error":{"code":"media_not_found","message":"No such media."}}'
 _DOWN_BODY = '{"error":{"code":"origin_unavailable","message":"Media storage is unreachable."}}'
 
@@ -77,6 +78,7 @@ def _main(c: EdgeConfig) -> list[str]:
     lines = [
         "# Rendered by `clipcast edge nginx-config`; re-render when the settings change.",
         f"worker_processes {c.worker_processes};",
+        "pcre_jit on;",  # every media request is matched against the regex locations
         f"pid {state / 'nginx.pid'};",
         f"error_log {state / 'error.log'} warn;",
         "events { worker_connections 4096; }",
@@ -144,24 +146,32 @@ def _server(c: EdgeConfig) -> list[str]:
 
 
 def _media_locations(c: EdgeConfig) -> list[str]:
-    """Four locations: public or signed, times mutable (short-lived) or not."""
+    """Under `/cdn/` (no other location is tried): public or signed, each mutable
+    (short-lived) or not; anything else there is a 404."""
     mutable = "|".join(s.lstrip(".") for s in MUTABLE_SUFFIXES)
-    out: list[str] = []
+    out = [
+        "location ^~ /cdn/ {",
+        "    error_page 404 = @cdn_missing;",
+        # The gate's files and the media's are looked up once a second at most, not on every
+        # request: a change reaches the edge at most this much later.
+        "    open_file_cache max=50000 inactive=60s;",
+        f"    open_file_cache_valid {GATE_CACHE_SECONDS}s;",
+        "    open_file_cache_errors on;",
+    ]
     for signed in (False, True):
         prefix = f"/cdn/s/{_SIGNED_PARTS}/videos/" if signed else "/cdn/videos/"
         for short in (True, False):
             rest = f"{_REST}\\.(?:{mutable}))" if short else f"{_REST})"
-            out.append(f'location ~ "^{prefix}{_VIDEO}/{rest}$" {{')
-            out += _indent(_gate(c, signed) + _serve(c, signed=signed, short=short))
-            out.append("}")
-    out += ["location /cdn/ {", "    error_page 404 = @cdn_missing;", "    return 404;", "}"]
-    return out
+            out.append(f'    location ~ "^{prefix}{_VIDEO}/{rest}$" {{')
+            out += _indent(_gate(c, signed) + _serve(c, signed=signed, short=short), 2)
+            out.append("    }")
+    return [*out, "    return 404;", "}"]
 
 
 def _gate(c: EdgeConfig, signed: bool) -> list[str]:
     """Refuse (404, as for a missing video) unless the video is public, or the token is good
     and made at the video's current key version."""
-    lines = ["error_page 404 = @cdn_missing;"]
+    lines = ["error_page 404 = @cdn_missing;"]  # not inherited once a location sets its own
     if not signed:
         return [*lines, f"if (!-f {c.gate_dir / 'public'}/$cdn_video) {{ return 404; }}"]
     return [
