@@ -40,6 +40,7 @@ from clipcast.live.plan import (
 )
 from clipcast.live.playlist import WINDOW
 from clipcast.live.publish import FeedRun, PublishDeps, Superseded, clip_of_mark, publish_clip
+from clipcast.live.reading import Chunks, FeedEnded
 from clipcast.live.segmenter import Output, Segmenter, SegmenterGone
 from clipcast.live.timeline import Timeline
 
@@ -92,15 +93,17 @@ async def run_feed(
     """Take the feed until it ends; the number of clips it published. Raises FeedFailed with
     what to tell the streamer (after publishing whatever could be)."""
     run, kept = await _begin(deps, video_id)
+    chunks = Chunks(source)
     try:
-        head, first_at = await _probe_head(source, config)
+        head, first_at = await _probe_head(chunks, config)
         plan = plan_following(head.facts, _plan(head.facts, config), kept)
         await notify({"type": "ready", "mode": plan.mode, "renditions": len(plan.rungs)})
         feed = _Feed(head.facts.container, plan, head.data, first_at)
-        return await _segment(deps, config, run, feed, source, notify)
+        return await _segment(deps, config, run, feed, chunks, notify)
     except Superseded:
         raise FeedFailed("superseded", "Another feed took this stream over.") from None
     finally:
+        await chunks.close()
         await _end_feed(deps, run)
 
 
@@ -152,16 +155,19 @@ class _Head:
     facts: FeedFacts
 
 
-async def _probe_head(source: AsyncIterator[bytes], config: IngestConfig) -> tuple[_Head, datetime]:
+async def _probe_head(chunks: Chunks, config: IngestConfig) -> tuple[_Head, datetime]:
     """Read the start of the feed and probe it like an upload; read more while it is merely
     too short to show a picture. Returns it with the wall time of its first byte."""
-    data = bytearray(await _next(source, config.idle_seconds))
+    data = bytearray(await _first(chunks, config.idle_seconds))
     first_at, started = utcnow(), time.monotonic()
     reason = ""
     for bytes_wanted, seconds in PROBE_STEPS:
         while len(data) < bytes_wanted and time.monotonic() - started < seconds:
             remaining = max(seconds - (time.monotonic() - started), 0.01)
-            chunk = await _next_within(source, remaining, config.idle_seconds)
+            try:
+                chunk = await chunks.next(remaining)
+            except FeedEnded:
+                chunk = None
             if chunk is None:
                 break
             data += chunk
@@ -178,28 +184,14 @@ def _as_feed(reason: str) -> str:
     return reason.replace("The file", "The feed", 1).replace("a video file", "a video feed")
 
 
-async def _next(source: AsyncIterator[bytes], idle: float) -> bytes:
+async def _first(chunks: Chunks, idle: float) -> bytes:
     try:
-        return await asyncio.wait_for(anext(source), idle)
-    except StopAsyncIteration:
+        chunk = await chunks.next(idle)
+    except FeedEnded:
         raise FeedFailed("no_data", "The feed ended before any video arrived.") from None
-    except TimeoutError:
-        raise FeedFailed("idle", f"No data for {idle:g} s.") from None
-
-
-async def _next_within(source: AsyncIterator[bytes], window: float, idle: float) -> bytes | None:
-    """The next chunk if it comes within `window`; None if not (or the feed ended)."""
-    task = asyncio.ensure_future(anext(source))
-    done, _ = await asyncio.wait({task}, timeout=min(window, idle))
-    if not done:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-            await task
-        return None
-    try:
-        return task.result()
-    except StopAsyncIteration:
-        return None
+    if chunk is None:
+        raise FeedFailed("idle", f"No data for {idle:g} s.")
+    return chunk
 
 
 async def _probe(data: bytes, config: IngestConfig) -> FeedFacts:
@@ -237,7 +229,7 @@ async def _segment(
     config: IngestConfig,
     run: FeedRun,
     feed: _Feed,
-    source: AsyncIterator[bytes],
+    chunks: Chunks,
     notify: Notify,
 ) -> int:
     def argv(outputs: Sequence[int]) -> list[str]:
@@ -251,12 +243,14 @@ async def _segment(
         )
 
     segmenter = await Segmenter.start(argv, len(feed.plan.rungs), MAX_BOX)
-    pump = _Pump(segmenter, source, config.idle_seconds)
+    pump = _Pump(segmenter, chunks, config.idle_seconds)
     pumping = asyncio.create_task(pump.run(feed.head))
     try:
         work = _Assembly(deps, config, run, feed, notify)
         await work.consume(segmenter, pump, config.stall_seconds)
         code = await asyncio.wait_for(segmenter.wait(), config.stall_seconds)
+        # ffmpeg ends when its input does; one that ended first gave up on the feed.
+        gave_up = not pumping.done()
     finally:
         pumping.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -264,7 +258,7 @@ async def _segment(
         await segmenter.stop()
     if pump.error is not None:
         raise pump.error
-    if code != 0:
+    if code != 0 or gave_up:
         raise FeedFailed("bad_feed", f"The feed could not be decoded: {segmenter.reason()}")
     return run.published
 
@@ -273,22 +267,19 @@ class _Pump:
     """Feeds the segmenter from the source; on any way out, closes its input so ffmpeg
     writes out what it has (a feed that stops mid-clip still gets its last clip)."""
 
-    def __init__(self, segmenter: Segmenter, source: AsyncIterator[bytes], idle: float) -> None:
-        self._segmenter, self._source, self._idle = segmenter, source, idle
+    def __init__(self, segmenter: Segmenter, chunks: Chunks, idle: float) -> None:
+        self._segmenter, self._chunks, self._idle = segmenter, chunks, idle
         self.error: FeedFailed | None = None
         self.fed_at = time.monotonic()
 
     async def run(self, head: bytes) -> None:
         try:
             await self._feed(head)
-            while True:
-                try:
-                    chunk = await asyncio.wait_for(anext(self._source), self._idle)
-                except StopAsyncIteration:
-                    break
+            while (chunk := await self._chunks.next(self._idle)) is not None:
                 await self._feed(chunk)
-        except TimeoutError:
             self.error = FeedFailed("idle", f"No data for {self._idle:g} s: the feed stopped.")
+        except FeedEnded:
+            pass  # the sender said goodbye
         except FeedFailed as failed:
             self.error = failed
         except SegmenterGone as gone:
@@ -388,12 +379,14 @@ class _Assembly:
             run.inits = {r.resolution: self._inits[i].data for i, r in enumerate(run.rungs)}
         assert self._timeline is not None
         clip = await publish_clip(self._deps, run, parts, self._timeline.wall_at(parts[0].start))
+        tally = self._deps.tally
         await self._notify(
             {
                 "type": "clip",
                 "index": clip.index,
                 "media_time": round(clip.media_time, 3),
                 "duration": round(clip.duration, 3),
+                "viewers": tally.viewers(run.video_id, clip.index - 1) if tally else None,
             }
         )
         await self._warn_if_long(clip.duration)

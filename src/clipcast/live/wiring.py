@@ -29,7 +29,9 @@ def ingest_config(settings: Settings) -> IngestConfig:
             max_height=min(settings.max_height, LIVE_MAX_SIDE),
             max_pixels=min(settings.max_pixels, LIVE_MAX_SIDE * 2160),
             max_duration_seconds=settings.max_duration_seconds,
-            max_fps=min(settings.max_fps, 120.0),
+            # Browsers timestamp WebM frames in milliseconds, which reads as 1000 fps: the
+            # rate is no cap on a live feed (the encoder keeps its timestamps, not a rate).
+            max_fps=1000.0,
             max_streams=settings.max_streams,
         ),
         probe_timeout=min(settings.probe_timeout_seconds, 10.0),

@@ -59,6 +59,7 @@ async def ingest(websocket: WebSocket, video_id: uuid.UUID) -> None:
         clips = await _run(websocket, adapters, video_id)
         await _close(websocket, {"type": "ended", "clips": clips}, 1000)
     except FeedFailed as failed:
+        log.info("feed into stream %s stopped: %s: %s", video_id, failed.code, failed.message)
         message = {"type": "error", "code": failed.code, "message": failed.message}
         await _close(websocket, message, CLOSE_CODES.get(failed.code, 1011))
 

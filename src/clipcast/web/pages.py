@@ -256,6 +256,8 @@ async def watch(
     video = await _visible_video(video_id, request, adapters, user)
     if video is None:
         return _render(request, "not_found.html", user, status=404)
+    if video.state == VideoState.LIVE:  # on the air: the live player (live/pages.py)
+        return RedirectResponse(f"/live/{video.id}", status_code=303)
     up_next = await recs_reads.up_next(
         sessions=adapters.sessions, video_id=video.id, viewer=viewer_for(request, adapters, user)
     )
