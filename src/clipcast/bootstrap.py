@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from clipcast.adapters.bus.base import Bus
+from clipcast.adapters.chat.base import ChatStore
 from clipcast.adapters.counters.base import Counters
 from clipcast.adapters.search.base import SearchIndex
 from clipcast.adapters.storage.base import ObjectStorage
@@ -31,12 +32,14 @@ class Adapters:
     secret: bytes
     search: SearchIndex
     counters: Counters
+    chat: ChatStore = field(default_factory=lambda: build_chat(None), kw_only=True)
     metrics: Metrics = field(default_factory=Metrics, kw_only=True)
 
     async def close(self) -> None:
         await self.bus.close()  # first: its consumers may still use storage and the database
         await self.search.close()
         await self.counters.close()
+        await self.chat.close()
         await self.storage.close()
         await self.engine.dispose()
 
@@ -89,6 +92,18 @@ def build_counters(settings: Settings, sessions: async_sessionmaker[AsyncSession
     return SqlCounters(sessions)
 
 
+def build_chat(settings: Settings | None) -> ChatStore:
+    """Live chat's brief store: Redis when configured (every API process shares it), else
+    this process's memory."""
+    if settings is not None and settings.redis_url:
+        from clipcast.adapters.chat.redis import RedisChatStore
+
+        return RedisChatStore(settings.redis_url, prefix=settings.redis_prefix)
+    from clipcast.adapters.chat.memory import MemoryChatStore
+
+    return MemoryChatStore()
+
+
 def load_secret(settings: Settings) -> bytes:
     """The signing key: from settings, or generated once and kept beside the embedded data."""
     if settings.secret_key:
@@ -122,6 +137,7 @@ def build_adapters(settings: Settings) -> Adapters:
         secret=load_secret(settings),
         search=build_search(settings),
         counters=build_counters(settings, sessions),
+        chat=build_chat(settings),
     )
 
 

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Request, Response
 
 from clipcast.bootstrap import Adapters
 from clipcast.core.clock import utcnow
-from clipcast.live import service
+from clipcast.live import chat_service, service
+from clipcast.live.chat_wiring import chat_deps
 from clipcast.live.finishing import end_stream
 from clipcast.live.schemas import CurrentOut, StreamIn, StreamOut
 from clipcast.live.wiring import hub_of
@@ -80,6 +81,7 @@ async def end(
         video_id=video_id,
         clip_seconds=adapters.settings.clip_seconds,
     )
+    await chat_service.stream_ended(deps=chat_deps(request.app.state), video_id=video_id)
     return await service.get_stream(
         sessions=adapters.sessions, video_id=video_id, owner_id=user.id, links=links
     )

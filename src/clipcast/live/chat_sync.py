@@ -169,3 +169,13 @@ def vod_time(at: Position, clips: Sequence[ClipTime]) -> float:
         return clips[i].media_time
     last = clips[-1]
     return last.media_time + last.duration
+
+
+def position_at(seconds: float, clips: Sequence[ClipTime]) -> Position:
+    """The position playing `seconds` into the recording (the first clip's start before it):
+    every message at or after it replays at or after `seconds`."""
+    starts = [c.media_time for c in clips]
+    i = bisect.bisect_right(starts, seconds) - 1
+    if i < 0:
+        return Position(clips[0].index if clips else 0, 0.0)
+    return Position(clips[i].index, seconds - clips[i].media_time)

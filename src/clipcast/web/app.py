@@ -19,6 +19,9 @@ from clipcast.cdn.wiring import running_cdn
 from clipcast.comments.api import router as comments_router
 from clipcast.groups.api import router as groups_router
 from clipcast.live.api import router as live_router
+from clipcast.live.chat_api import router as live_chat_router
+from clipcast.live.chat_wiring import chat_source
+from clipcast.live.chat_ws import router as live_chat_ws_router
 from clipcast.live.hub import LiveHub
 from clipcast.live.ws import router as live_ws_router
 from clipcast.ops.api import install_request_middleware
@@ -57,6 +60,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = adapters is None
         app.state.adapters = adapters or build_adapters(settings)
+        app.state.live.chat = chat_source(app.state.adapters.chat)  # chat in clip documents
         await app.state.adapters.storage.check()  # fail fast; S3 creates its bucket here
         await app.state.adapters.search.start()  # search readers up before the first search
         stop = asyncio.Event()
@@ -89,6 +93,8 @@ def create_app(
     app.include_router(recs_router)
     app.include_router(live_router)
     app.include_router(live_ws_router)
+    app.include_router(live_chat_router)
+    app.include_router(live_chat_ws_router)
     # Outermost: media requests skip routing and the request middleware (cdn/asgi.py).
     app.add_middleware(CdnRoute, state=app.state)
     _include_pages(app)

@@ -24,6 +24,10 @@ KEEP_SECONDS = 3600  # a stream's chat is forgotten this long after its last mes
 MODERATION_SECONDS = 2 * 24 * 3600  # a ban lasts the stream (streams are shorter than this)
 
 
+class ChatStoreUnavailable(Exception):
+    """The store could not be reached (a listener's connection dropped, say)."""
+
+
 class EventType(StrEnum):
     MESSAGE = "message"
     DELETED = "deleted"

@@ -24,6 +24,7 @@ from clipcast.adapters.chat.base import (
     KEEP_SECONDS,
     MODERATION_SECONDS,
     ChatMessage,
+    ChatStoreUnavailable,
     EventType,
     message_event,
 )
@@ -136,8 +137,11 @@ class RedisChatStore:
     async def listen(self, video_id: uuid.UUID) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
         pubsub = self._redis.pubsub()
         try:
-            await pubsub.subscribe(self._channel(video_id))
-            await _confirmed(pubsub)
+            try:
+                await pubsub.subscribe(self._channel(video_id))
+                await _confirmed(pubsub)
+            except (RedisError, OSError) as exc:
+                raise ChatStoreUnavailable(str(exc)) from exc
             yield _events(pubsub)
         finally:
             with contextlib.suppress(RedisError, OSError):  # the connection may be what failed
@@ -159,7 +163,10 @@ async def _confirmed(pubsub: PubSub) -> None:
 
 
 async def _events(pubsub: PubSub) -> AsyncIterator[dict[str, Any]]:
-    async for message in pubsub.listen():
-        if message.get("type") == "message":
-            event: dict[str, Any] = json.loads(message["data"])
-            yield event
+    try:
+        async for message in pubsub.listen():
+            if message.get("type") == "message":
+                event: dict[str, Any] = json.loads(message["data"])
+                yield event
+    except (RedisError, OSError) as exc:
+        raise ChatStoreUnavailable(str(exc)) from exc
