@@ -145,6 +145,7 @@ async def run_roles(adapters: Adapters, roles: set[Role], stop: asyncio.Event) -
         tasks.append(
             asyncio.create_task(run_pruner(adapters.sessions, retention=retention, stop=stop))
         )
+        tasks.append(asyncio.create_task(_live_sweeper(adapters, stop)))
     if Role.TRANSCODE in roles:
         from clipcast.bootstrap import transcode_deps
         from clipcast.transcoding.worker import run_worker
@@ -211,6 +212,19 @@ def _recs_tasks(adapters: Adapters, stop: asyncio.Event) -> list[asyncio.Task[No
             )
         ),
     ]
+
+
+async def _live_sweeper(adapters: Adapters, stop: asyncio.Event) -> None:
+    """Live streams nobody feeds any more end (issue 12); beside the relay, on every API."""
+    from clipcast.live.sweeper import run_sweeper
+
+    await run_sweeper(
+        sessions=adapters.sessions,
+        storage=adapters.storage,
+        clip_seconds=adapters.settings.clip_seconds,
+        end_after_seconds=adapters.settings.live_end_after_seconds,
+        stop=stop,
+    )
 
 
 async def _shutdown(subs: list[Subscription], tasks: list[asyncio.Task[None]]) -> None:

@@ -134,10 +134,11 @@ class Settings(BaseSettings):
     live_max_frame_bytes: int = Field(default=1024 * 1024, ge=4096)  # one WebSocket message
     live_idle_seconds: float = Field(default=10.0, gt=0)  # a silent feed is closed with an error
     live_end_after_seconds: float = Field(default=300.0, gt=0)  # no feed this long: it ends
-    # RTMP for encoders (OBS): a listener per stream on a port of this range, e.g.
-    # "19350-19359", bound to live_rtmp_host; empty: RTMP off (the WebSocket always works).
-    live_rtmp_ports: str = ""
-    live_rtmp_host: str = "127.0.0.1"
+    # SRT for encoders (OBS, ffmpeg): a listener per stream, on a UDP port of this range
+    # (e.g. "19350-19359") bound to live_srt_host, opened by its owner with a passphrase of
+    # its own; empty: SRT off (the ingest WebSocket always works).
+    live_srt_ports: str = ""
+    live_srt_host: str = "127.0.0.1"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

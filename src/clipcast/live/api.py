@@ -9,11 +9,13 @@ from fastapi import APIRouter, Request, Response
 
 from clipcast.bootstrap import Adapters
 from clipcast.core.clock import utcnow
+from clipcast.core.errors import Conflict
 from clipcast.live import chat_service, service
 from clipcast.live.chat_wiring import chat_deps
 from clipcast.live.finishing import end_stream
-from clipcast.live.schemas import CurrentOut, StreamIn, StreamOut
-from clipcast.live.wiring import hub_of
+from clipcast.live.schemas import CurrentOut, SrtOut, StreamIn, StreamOut
+from clipcast.live.srt import NoSrt
+from clipcast.live.wiring import hub_of, start_srt
 from clipcast.web.deps import AdaptersDep, CurrentUser, OptionalUser, base_url, viewer_for
 
 router = APIRouter(prefix="/api/v1/streams", tags=["live"])
@@ -85,6 +87,33 @@ async def end(
     return await service.get_stream(
         sessions=adapters.sessions, video_id=video_id, owner_id=user.id, links=links
     )
+
+
+@router.post("/{video_id}/srt")
+async def open_srt(
+    video_id: uuid.UUID, request: Request, adapters: AdaptersDep, user: CurrentUser
+) -> SrtOut:
+    """Open an SRT listener for an encoder (OBS, ffmpeg): its URL carries a passphrase made
+    for it, without which SRT refuses the caller. It takes feeds until the stream ends or
+    nobody called for two minutes; asking again gives the same one while it listens."""
+    await service.get_stream(
+        sessions=adapters.sessions,
+        video_id=video_id,
+        owner_id=user.id,
+        links=_links(request, adapters),
+    )
+    try:
+        endpoint = start_srt(
+            hub=hub_of(request.app.state),
+            settings=adapters.settings,
+            sessions=adapters.sessions,
+            storage=adapters.storage,
+            video_id=video_id,
+        )
+    except NoSrt as refused:
+        raise Conflict(str(refused), code="srt_unavailable") from None
+    host = request.url.hostname or adapters.settings.live_srt_host
+    return SrtOut(url=endpoint.url(host), port=endpoint.port, passphrase=endpoint.passphrase)
 
 
 @router.get("/{video_id}/current")

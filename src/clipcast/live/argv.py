@@ -1,5 +1,5 @@
 """ffmpeg command lines of live ingest: the segmenter that turns a feed into fragmented MP4 per
-rendition, and the RTMP listener that turns an encoder's push into a feed (pure).
+rendition, and the SRT listener that turns an encoder's push into a feed (pure).
 
 Untrusted input rules as for uploads (adapters/media/probe.py): the demuxer is pinned to the
 one the probe sniffed, and only pipes can be opened, so nothing in a feed can make ffmpeg
@@ -104,14 +104,20 @@ def _output(fd: int) -> list[str]:
     ]
 
 
-def rtmp_listener_argv(ffmpeg: str, host: str, port: int, app: str, key: str) -> list[str]:
-    """Accept one RTMP push to rtmp://host:port/{app} with stream key `key` (ffmpeg refuses any
-    other key) and pass it on, untouched, as MPEG-TS on stdout: a feed like any other."""
+def srt_listener_argv(
+    ffmpeg: str, host: str, port: int, passphrase: str, wait_seconds: int
+) -> list[str]:
+    """Accept one SRT caller on host:port that knows the passphrase (the handshake refuses any
+    other: SRT's encryption is the authentication) and pass its MPEG-TS on, untouched, on
+    stdout: a feed like any other. Gives up after `wait_seconds` without a caller."""
+    url = (
+        f"srt://{host}:{port}?mode=listener&passphrase={passphrase}&pbkeylen=16"
+        f"&listen_timeout={wait_seconds * 1_000_000}"
+    )
     return [
         ffmpeg,
         *_global(),
-        *("-listen", "1", "-f", "flv", "-protocol_whitelist", "rtmp,tcp"),
-        *("-i", f"rtmp://{host}:{port}/{app}/{key}"),
+        *("-f", "mpegts", "-protocol_whitelist", "srt,udp", "-i", url),
         *("-map", "0:v:0", "-map", "0:a:0?", "-c", "copy"),
         *("-f", "mpegts", "-muxdelay", "0", "-muxpreload", "0", "-flush_packets", "1"),
         "pipe:1",

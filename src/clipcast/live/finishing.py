@@ -47,6 +47,8 @@ async def end_stream(
     """End the stream: a feed running in this process stops after publishing what it has
     (one elsewhere stops at its next clip), then the recording becomes a video."""
     await hub.stop(video_id, STOP_GRACE)
+    if hub.srt is not None:
+        await hub.srt.close(video_id)
     await mark_ended(sessions, video_id, utcnow())
     await hub.stop(video_id, STOP_GRACE)  # one that connected meanwhile
     return await finish_stream(

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from clipcast.live.bundling import ChatSource, NoChat
+from clipcast.live.srt import SrtListeners
 from clipcast.live.viewers import ViewerTally
 
 
@@ -24,6 +25,7 @@ class LiveHub:
         self.tally = ViewerTally()
         self.chat: ChatSource = chat if chat is not None else NoChat()
         self._feeds: dict[uuid.UUID, _Running] = {}
+        self.srt: SrtListeners | None = None  # made on first use, from the settings
 
     async def take_over(self, video_id: uuid.UUID, grace: float) -> asyncio.Event:
         """Make the current task the stream's feed in this process: a feed already running

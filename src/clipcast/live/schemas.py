@@ -43,6 +43,14 @@ class StreamOut(BaseModel):
     stream_key: str | None = None
 
 
+class SrtOut(BaseModel):
+    """Where an encoder sends the stream over SRT; the passphrase is this listener's own."""
+
+    url: str  # srt://host:port?passphrase=…&pbkeylen=16 (OBS: the whole URL as "Server")
+    port: int
+    passphrase: str
+
+
 class CurrentOut(BaseModel):
     """Where a viewer starts: the newest clip document (or, before the first clip, the URL
     the first will have). Everything after it is read from the CDN."""

@@ -25,7 +25,7 @@ from clipcast.core.errors import Unauthorized
 from clipcast.live import service
 from clipcast.live.hub import until
 from clipcast.live.ingest import FeedFailed, run_feed
-from clipcast.live.wiring import hub_of, ingest_config, publish_deps
+from clipcast.live.wiring import TAKE_OVER_GRACE, hub_of, ingest_config, publish_deps
 from clipcast.web.deps import SESSION_COOKIE
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,6 @@ CLOSE_CODES = {
     "superseded": 4409,
     "stream_ended": 4410,
 }
-TAKE_OVER_GRACE = 3.0  # seconds a replaced feed gets to publish its last clip
 
 
 @router.websocket("/api/v1/streams/{video_id}/ingest")

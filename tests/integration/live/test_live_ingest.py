@@ -8,6 +8,7 @@ import itertools
 import json
 import posixpath
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,11 @@ from sqlalchemy import select
 from clipcast.adapters.storage.base import ObjectMissing
 from clipcast.bootstrap import Adapters
 from clipcast.core.clock import utcnow
-from clipcast.live.finishing import NOTHING_RECEIVED, end_stream
+from clipcast.live.finishing import NOTHING_RECEIVED, end_stream, mark_ended
 from clipcast.live.hub import LiveHub
 from clipcast.live.ingest import run_feed
 from clipcast.live.keys import document_key
+from clipcast.live.sweeper import sweep_once
 from clipcast.live.wiring import ingest_config, publish_deps
 from clipcast.outbox.models import OutboxEvent
 from clipcast.videos.models import Clip, Rendition, Video
@@ -190,3 +192,34 @@ async def test_a_stream_ended_before_any_clip_fails_with_a_reason(
     assert (body["state"], body["failure_reason"]) == ("failed", NOTHING_RECEIVED)
     assert utcnow()  # the end marker stands where a waiting viewer looks
     assert (await document(adapters, stream["id"], 0))["ended"] is True
+
+
+async def test_a_stream_nobody_feeds_any_more_ends_and_becomes_a_video(
+    adapters: Adapters, client: httpx.AsyncClient, stream: dict[str, Any], h264_feed: Path
+) -> None:
+    await feed(adapters, stream["id"], h264_feed)
+    sweep = {"sessions": adapters.sessions, "storage": adapters.storage, "clip_seconds": 2}
+    quiet = timedelta(seconds=300)
+    assert await sweep_once(**sweep, end_after=quiet, now=utcnow()) == 0  # not yet
+    later = utcnow() + quiet + timedelta(seconds=1)
+    assert await sweep_once(**sweep, end_after=quiet, now=later) == 1
+    body = (await client.get(f"/api/v1/videos/{stream['id']}")).json()
+    assert body["state"] == "ready"
+    assert await sweep_once(**sweep, end_after=quiet, now=later) == 0  # settled: left alone
+
+
+async def test_an_end_a_crash_interrupted_is_finished_by_the_sweeper(
+    adapters: Adapters, client: httpx.AsyncClient, stream: dict[str, Any], h264_feed: Path
+) -> None:
+    await feed(adapters, stream["id"], h264_feed)
+    await mark_ended(adapters.sessions, uuid.UUID(stream["id"]), utcnow())  # then the crash
+    assert (await client.get(f"/api/v1/videos/{stream['id']}")).json()["state"] == "live"
+    swept = await sweep_once(
+        sessions=adapters.sessions,
+        storage=adapters.storage,
+        clip_seconds=2,
+        end_after=timedelta(seconds=300),
+        now=utcnow(),
+    )
+    assert swept == 1
+    assert (await client.get(f"/api/v1/videos/{stream['id']}")).json()["state"] == "ready"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from clipcast.live.argv import rtmp_listener_argv, segmenter_argv
+from clipcast.live.argv import segmenter_argv, srt_listener_argv
 from clipcast.live.plan import FeedFacts, FeedRefused, IngestMode, plan_following, plan_ingest
 from clipcast.live.timeline import Timeline
 from clipcast.live.viewers import ViewerTally
@@ -104,9 +104,11 @@ def test_one_output_per_rendition() -> None:
         segmenter_argv("ffmpeg", "mpegts", plan, outputs=[5, 6], clip_seconds=2, preset="p")
 
 
-def test_the_rtmp_listener_accepts_only_its_key_and_passes_the_feed_on() -> None:
-    argv = rtmp_listener_argv("ffmpeg", "127.0.0.1", 19350, "live", "k3y")
-    assert argv[argv.index("-i") + 1] == "rtmp://127.0.0.1:19350/live/k3y"
-    assert argv[argv.index("-protocol_whitelist") + 1] == "rtmp,tcp"
-    assert "-listen" in argv
+def test_the_srt_listener_takes_only_callers_with_its_passphrase_and_passes_the_feed_on() -> None:
+    argv = srt_listener_argv("ffmpeg", "127.0.0.1", 19350, "s3cret-passphrase", 60)
+    url = argv[argv.index("-i") + 1]
+    assert url.startswith("srt://127.0.0.1:19350?mode=listener&passphrase=s3cret-passphrase")
+    assert "listen_timeout=60000000" in url
+    assert argv[argv.index("-protocol_whitelist") + 1] == "srt,udp"
+    assert argv[argv.index("-f") + 1] == "mpegts"  # the demuxer is pinned
     assert argv[-1] == "pipe:1"
