@@ -81,7 +81,7 @@ async def replay_rows(
         .order_by(LiveChatMessage.clip_index, LiveChatMessage.clip_offset, LiveChatMessage.id)
         .limit(limit)
     )
-    return [(row, name) for row, name in rows.tuples()]
+    return [(row, name) for row, name in rows]
 
 
 async def mark_deleted(

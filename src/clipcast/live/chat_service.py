@@ -28,7 +28,6 @@ from clipcast.live.chat_sync import Position, Refusal, check_claim, position_at,
 from clipcast.videos.access import visible_video
 
 FACTS_SECONDS = 1.0  # a stream's edge is read again after this long
-RECHECK_SECONDS = 0.05  # a claim past a cached edge this old is checked against a fresh one
 REPLAY_LIMIT = 500
 
 
@@ -76,7 +75,7 @@ class FactsCache:
         max_age: float = FACTS_SECONDS,
     ) -> StreamFacts | None:
         read_at, facts = self._facts.get(video_id, (0.0, None))
-        if time.monotonic() - read_at <= max_age:
+        if time.monotonic() - read_at < max_age:
             return facts
         async with sessions() as session:
             facts = await repo.stream_facts(session, video_id, clip_seconds)
@@ -194,7 +193,7 @@ async def _position(
         return stamp(facts.edge, now)
     refusal = check_claim(room.video_id, claim.stream, claim.at, facts.edge, now)
     if refusal is Refusal.FUTURE:  # perhaps only past the edge this process knew
-        fresh = await _facts(deps, room.video_id, max_age=RECHECK_SECONDS)
+        fresh = await _facts(deps, room.video_id, max_age=0.0)
         refusal = check_claim(room.video_id, claim.stream, claim.at, fresh.edge, now)
     if refusal is not None:
         raise refused(refusal.value)

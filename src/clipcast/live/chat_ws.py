@@ -15,7 +15,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import uuid
+from collections import deque
 from typing import Any
 
 import pydantic
@@ -42,7 +44,10 @@ router = APIRouter(tags=["live"])
 
 MAX_FRAME_BYTES = 4096
 HELLO_MESSAGES = 50
-CLOSE_BAD_ORIGIN, CLOSE_TOO_LARGE, CLOSE_NOT_FOUND = 1008, 1009, 4404
+# A socket sending faster than this is a script gone wrong (or worse): it is closed. The flood
+# limit (3 messages in 2 s) is what a person meets, and refusals are answered, not counted.
+MAX_FRAMES_PER_SECOND = 20
+CLOSE_POLICY, CLOSE_TOO_LARGE, CLOSE_NOT_FOUND = 1008, 1009, 4404
 
 
 @router.websocket("/api/v1/streams/{video_id}/chat")
@@ -51,7 +56,7 @@ async def chat_socket(websocket: WebSocket, video_id: uuid.UUID) -> None:
     await websocket.accept()
     if not _same_origin(websocket, adapters.settings.public_url):
         refusal = _error("bad_origin", "This page may not use this chat.")
-        await _close(websocket, refusal, CLOSE_BAD_ORIGIN)
+        await _close(websocket, refusal, CLOSE_POLICY)
         return
     deps = chat_deps(websocket.app.state)
     try:
@@ -128,12 +133,18 @@ async def _write(
 async def _read(
     websocket: WebSocket, deps: ChatDeps, room: Room, outbox: asyncio.Queue[dict[str, Any]]
 ) -> None:
+    arrivals: deque[float] = deque(maxlen=MAX_FRAMES_PER_SECOND)
     while True:
         try:
             frame = await websocket.receive()
         except (WebSocketDisconnect, RuntimeError):
             return
         if frame["type"] == "websocket.disconnect":
+            return
+        arrivals.append(time.monotonic())
+        if len(arrivals) == arrivals.maxlen and arrivals[-1] - arrivals[0] < 1.0:
+            reason = f"More than {MAX_FRAMES_PER_SECOND} messages a second."
+            await _close(websocket, _error("too_many_frames", reason), CLOSE_POLICY)
             return
         text = frame.get("text")
         if text is None or len(text.encode()) > MAX_FRAME_BYTES:
