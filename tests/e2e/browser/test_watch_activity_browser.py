@@ -88,7 +88,7 @@ async def _press(page: Page, which: str, sent: str) -> None:
 
 
 async def test_likes_show_at_once_and_after_a_reload(
-    context: BrowserContext, stranger: BrowserContext, videos: dict[str, str]
+    context: BrowserContext, stranger: BrowserContext, videos: dict[str, str], screenshot_dir: Path
 ) -> None:
     page = await context.new_page()
     errors = watch_errors(page)
@@ -104,6 +104,8 @@ async def test_likes_show_at_once_and_after_a_reload(
     await page.reload()
     assert await _counts(page) == ("1", "0")
     await expect(like).to_have_attribute("aria-pressed", "true")
+    await expect(page.locator("[data-reactions] [data-views]")).to_have_text(re.compile(r"views?$"))
+    await page.screenshot(path=str(screenshot_dir / "watch-likes.png"))
 
     # Set-state: dislike replaces the like; pressing dislike again clears it.
     await _press(page, "dislike", "dislike")
