@@ -9,6 +9,7 @@ and tail keys are never reused, so a request that loses the race cannot spoil th
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -69,16 +70,20 @@ async def append(
     """Take the body at the upload's offset (checked by the caller); returns the new offset.
 
     Each full part is stored and counted as it fills, so a process that dies mid-body loses
-    at most one part's worth of unacknowledged bytes; what is left at the end is the new tail.
+    at most two parts' worth of unacknowledged bytes; what is left at the end is the new tail.
     """
     writer = _Writer(sessions, storage, upload)
-    async for chunk in body:
-        await writer.take(chunk)
-    return await writer.end()
+    try:
+        async for chunk in body:
+            await writer.take(chunk)
+        return await writer.end()
+    finally:
+        await writer.settle_quietly()
 
 
 class _Writer:
-    """One PATCH: bytes buffered in memory until they make a part or the body ends."""
+    """One PATCH: bytes buffered in memory until they make a part or the body ends. A full
+    part is stored while the next one arrives; parts are counted in order, one at a time."""
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], storage: ObjectStorage, upload: Upload
@@ -88,29 +93,68 @@ class _Writer:
         self._id, self._length, self._part_bytes = upload.id, upload.length, upload.part_bytes
         self._key, self._multipart_id = source_key(upload.id), upload.multipart_id
         self._first = self._mark = _Mark(upload.offset, upload.parts_end, upload.tail_key)
-        self._buffer = bytearray()
-        self._tail: bytes | None = None if upload.tail_key else b""  # read when first needed
+        self._head: bytes | None = None  # the tail, until the first part or tail takes it in
+        self._chunks: list[bytes] = []  # received, not yet in a part or tail
+        self._buffered = 0  # their size
+        self._taken = 0  # bytes this request received
+        self._storing: asyncio.Task[None] | None = None  # the part being stored
         self._written: list[str] = []  # tails this request stored
         self._replaced: list[str] = []  # tails no longer counted; deleted once the body is in
 
     async def take(self, chunk: bytes) -> None:
-        if self._mark.offset + len(self._buffer) + len(chunk) > self._length:
+        if self._first.offset + self._taken + len(chunk) > self._length:
             await self._refuse()
-        self._buffer += chunk
-        while self._mark.tail_size + len(self._buffer) >= self._part_bytes:
-            await self._store_part(self._part_bytes - self._mark.tail_size)
+        if self._head is None:
+            self._head = await self._read_tail()
+        self._chunks.append(chunk)
+        self._buffered += len(chunk)
+        self._taken += len(chunk)
+        while len(self._head) + self._buffered >= self._part_bytes:
+            data = self._cut(self._part_bytes)
+            await self._settle()  # the part before is counted first
+            self._storing = asyncio.create_task(self._store_part(data))
 
     async def end(self) -> int:
-        if self._buffer:
-            if self._mark.offset + len(self._buffer) == self._length:
-                await self._store_part(len(self._buffer))  # the last part may be short
+        if self._buffered:
+            data = self._cut(len(self._head or b"") + self._buffered)
+            await self._settle()
+            if self._mark.parts_end + len(data) == self._length:
+                await self._store_part(data)  # the last part may be short
             else:
-                await self._store_tail()
+                await self._store_tail(data)
+        await self._settle()
         await _delete_all(self._storage, self._replaced)
         return self._mark.offset
 
-    async def _store_part(self, take: int) -> None:
-        data = await self._pending(take)
+    async def settle_quietly(self) -> None:
+        """A part already on its way is still counted when the request ends early (the client
+        went away, the server is stopping): its bytes are then not sent again."""
+        with contextlib.suppress(Exception):
+            await self._settle()
+
+    async def _settle(self) -> None:
+        if self._storing is not None:
+            # Shielded: if this request is cancelled meanwhile, the part is still counted
+            # (settle_quietly waits for it).
+            await asyncio.shield(self._storing)
+            self._storing = None
+
+    def _cut(self, size: int) -> bytes:
+        """The head and the buffered bytes up to `size` in all, taken out."""
+        pieces, need = [self._head or b""], size - len(self._head or b"")
+        while need > 0:
+            chunk = self._chunks.pop(0)
+            if len(chunk) > need:
+                self._chunks.insert(0, chunk[need:])
+                chunk = chunk[:need]
+            pieces.append(chunk)
+            need -= len(chunk)
+        self._head = b""
+        data = b"".join(pieces)
+        self._buffered -= len(data) - len(pieces[0])
+        return data
+
+    async def _store_part(self, data: bytes) -> None:
         number = await _next_number(self._sessions, self._id)
         try:
             etag = await self._storage.put_part(self._key, self._multipart_id, number, data)
@@ -120,32 +164,23 @@ class _Writer:
         part = UploadPart(upload_id=self._id, number=number, start=start, size=len(data), etag=etag)
         end = start + len(data)
         await self._move(_Mark(end, end, None), part)
-        self._tail = b""
 
-    async def _store_tail(self) -> None:
-        data = await self._pending(len(self._buffer))
+    async def _store_tail(self, data: bytes) -> None:
         key = tail_key(str(self._id), uuid.uuid4().hex)
         await self._storage.put_bytes(key, data, SOURCE_TYPE)
         self._written.append(key)
         await self._move(_Mark(self._mark.parts_end + len(data), self._mark.parts_end, key))
-        self._tail = data
 
-    async def _pending(self, take: int) -> bytes:
-        """The tail and the next `take` buffered bytes, taken out of the buffer."""
-        data = await self._tail_bytes() + bytes(self._buffer[:take])
-        del self._buffer[:take]
-        return data
-
-    async def _tail_bytes(self) -> bytes:
-        if self._tail is None:
-            assert self._mark.tail_key is not None
-            try:
-                self._tail = await self._storage.get_bytes(self._mark.tail_key)
-            except ObjectMissing:
-                raise _changed() from None  # replaced by a request that wrote after this began
-            if len(self._tail) != self._mark.tail_size:
-                raise _changed()
-        return self._tail
+    async def _read_tail(self) -> bytes:
+        if self._mark.tail_key is None:
+            return b""
+        try:
+            tail = await self._storage.get_bytes(self._mark.tail_key)
+        except ObjectMissing:
+            raise _changed() from None  # replaced by a request that wrote after this began
+        if len(tail) != self._mark.tail_size:
+            raise _changed()
+        return tail
 
     async def _move(self, new: _Mark, part: UploadPart | None = None) -> None:
         try:
@@ -159,6 +194,7 @@ class _Writer:
 
     async def _refuse(self) -> NoReturn:
         """A body past Upload-Length changes nothing: what this request counted is undone."""
+        await self._settle()
         if self._mark != self._first:
             await _record(self._sessions, self._id, self._mark, self._first, drop_from=True)
             self._mark = self._first
