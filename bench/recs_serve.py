@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -134,6 +136,13 @@ async def fill(sessions, data: dict[str, np.ndarray], users: int) -> tuple[list,
     return user_ids, video_ids
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the training child among them)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values), q))
 
@@ -165,17 +174,23 @@ async def prepare(args: argparse.Namespace, data_dir: Path) -> tuple[str, list[s
     config = RecsConfig.from_settings(argparse.Namespace(
         recs_debounce_seconds=5.0, recs_max_wait_seconds=60.0, recs_refresh_minutes=30.0,
         recs_model_items=args.model_items, recs_model_users=args.model_users))  # fmt: skip
-    clock = time.perf_counter()
+    clock, cpu = time.perf_counter(), _cpu_seconds()
+    load = os.getloadavg()[0]
     stats = await service.refresh_all(
         sessions=sessions, counters=SqlCounters(sessions),
         storage=LocalStorage(data_dir / "media"), config=config, now=NOW)  # fmt: skip
     total = time.perf_counter() - clock
+    used = _cpu_seconds() - cpu
     print(
         f"\nbatch refresh: {total:.1f} s in all — read {stats['read_seconds']:.1f} s, "
         f"train + rank (child process) {stats['compute_seconds']:.1f} s "
         f"(train {stats['train_seconds']:.1f} s, rank {stats['rank_seconds']:.1f} s), "
         f"write {stats['write_seconds']:.1f} s; model {stats['model_items']:.0f} videos × "
         f"{min(args.users, args.model_users)} users"
+    )
+    print(
+        f"  CPU time of the refresh (this process + its child): {used:.0f} s; load average "
+        f"{load:.1f} → {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     async with sessions() as session:
         stored = await session.scalar(select(text("count(*)")).select_from(Recommendation))

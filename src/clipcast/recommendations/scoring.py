@@ -85,7 +85,8 @@ def components(
     catalogue: Catalogue, users: UserBatch, model: CollabModel | None
 ) -> dict[Component, Matrix]:
     prior = popularity_prior(catalogue.popularity)
-    affinity = np.asarray(users.taste @ catalogue.item_tags.T.toarray())
+    # (items × tags, sparse) @ (tags × users): no dense copy of the item tags per batch.
+    affinity = np.asarray(catalogue.item_tags @ users.taste.T).T
     out: dict[Component, Matrix] = {
         Component.TAGS: np.maximum(affinity, 0.0) * prior,
         Component.FRESH: np.maximum(affinity, 0.0) * catalogue.freshness,
