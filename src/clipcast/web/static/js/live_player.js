@@ -7,7 +7,7 @@
 //
 // Events (a LivePlayer is an EventTarget):
 //   "status"  {state: "waiting"|"playing"|"reconnecting"|"interrupted"|"ended", vod?}
-//   "stats"   {latency, buffer, index, viewers, resolution} about twice a second
+//   "stats"   {latency, buffer, index, viewers, resolution} four times a second
 //   "document" {document}: every clip document as it arrives (its `chat` array included),
 //             the seam the chat feature hooks into: it shows a message when `position()`
 //             reaches the message's clip and offset.
@@ -16,7 +16,14 @@ const RETRY_MS = 100; // a document not there yet: ask again this soon, then les
 const RETRY_MAX_MS = 1000;
 const PATIENCE_CLIPS = 4; // late by this many clips: ask `current` where the edge is
 const KEEP_BEHIND_S = 30; // media kept behind the playhead (memory stays bounded)
-const EDGE_MARGIN_S = 0.35; // held behind "clip published": absorbs publish and fetch jitter
+// Where a join starts: this far behind "clip published", on the clip documents' wall clock.
+const EDGE_MARGIN_S = 0.25;
+// Then the distance is held by what matters for stalls: the media left in the buffer when the
+// next clip arrives ("slack"). More than SLACK_HIGH: a little faster (less latency); less than
+// SLACK_LOW: a little slower (a late clip costs some latency, not a stall).
+const SLACK_LOW_S = 0.12;
+const SLACK_HIGH_S = 0.3;
+const SLACK_KEPT = 3; // the smallest of the last few decides
 const JUMP_BEHIND_S = 3; // further behind than target + this: jump instead of speeding up
 
 export class LivePlayer extends EventTarget {
@@ -37,6 +44,7 @@ export class LivePlayer extends EventTarget {
     this.lastDoc = null;
     this.viewers = null;
     this.hls = null;
+    this.slacks = [];
   }
 
   async start() {
@@ -47,7 +55,7 @@ export class LivePlayer extends EventTarget {
     } else {
       this._fallback(current);
     }
-    this._statsTimer = setInterval(() => this._tick(), 500);
+    this._statsTimer = setInterval(() => this._tick(), 250);
   }
 
   stop() {
@@ -79,6 +87,7 @@ export class LivePlayer extends EventTarget {
 
   goLive() {
     this._userPaused = false;
+    this.slacks = [];
     const end = this._bufferedEnd();
     if (end === null) return;
     const latency = this.latency();
@@ -191,12 +200,16 @@ export class LivePlayer extends EventTarget {
     const data = await this._bytes(clipUrl);
     this._measure(data.byteLength, performance.now() - sent);
     const start = this._bufferedEnd() ?? 0;
+    if (!jump && !this.video.paused) this._slack(start - this.video.currentTime);
     await this._append(data);
     const end = this._bufferedEnd() ?? start + doc.duration;
     this.spans.push({ start, end, pdt: Date.parse(doc.program_date_time), index: doc.index });
     this.resolution = rendition.resolution;
     this._trim();
-    if (jump) this._seekToTarget(start, end);
+    if (jump) {
+      this.slacks = [];
+      this._seekToTarget(start, end);
+    }
     if (this.video.paused && !this._userPaused) this.video.play().catch(() => {});
     this._status("playing");
   }
@@ -290,9 +303,9 @@ export class LivePlayer extends EventTarget {
       if (latency > this.target + JUMP_BEHIND_S) {
         this.goLive();
       } else {
-        // Gently faster when behind, gently slower when the buffer runs thin.
-        const rate = buffer < 0.25 ? 0.97 : latency > this.target + 0.25 ? 1.08 : 1;
-        if (this.video.playbackRate !== rate) this.video.playbackRate = rate;
+        if (this.video.playbackRate !== this._rate(latency, buffer)) {
+          this.video.playbackRate = this._rate(latency, buffer);
+        }
       }
     }
     const detail = {
@@ -304,6 +317,22 @@ export class LivePlayer extends EventTarget {
       target: this.target,
     };
     this.dispatchEvent(new CustomEvent("stats", { detail }));
+  }
+
+  _slack(seconds) {
+    this.slacks.push(seconds);
+    if (this.slacks.length > SLACK_KEPT) this.slacks.shift();
+  }
+
+  // A few percent faster or slower (nobody hears it): slower first of all when the buffer
+  // runs thin, so a late clip costs a little latency rather than a stall.
+  _rate(latency, buffer) {
+    if (buffer < SLACK_LOW_S) return 0.95;
+    if (!this.slacks.length) return latency > this.target + 0.2 ? 1.05 : 1;
+    const slack = Math.min(...this.slacks);
+    if (slack < SLACK_LOW_S) return 0.97;
+    if (slack > SLACK_HIGH_S && buffer > SLACK_HIGH_S) return 1.05;
+    return 1;
   }
 
   _observeSkew(localMs, serverMs) {
@@ -342,16 +371,21 @@ export class LivePlayer extends EventTarget {
     const playlist = new URL("../master.m3u8", current.document).href;
     if (!this.forceHls && this.video.canPlayType("application/vnd.apple.mpegurl")) {
       this.video.src = playlist;
-    } else if (window.Hls && window.Hls.isSupported()) {
-      this.hls = new window.Hls(this.hlsConfig || LOW_LATENCY_HLS);
-      this.hls.loadSource(playlist);
-      this.hls.attachMedia(this.video);
-    } else {
-      this._status("failed", { message: "This browser cannot play live video." });
+      this.video.play().catch(() => {});
+      this._status("playing");
       return;
     }
-    this.video.play().catch(() => {});
-    this._status("playing");
+    loadHls().then((Hls) => {
+      if (!Hls || !Hls.isSupported()) {
+        this._status("failed", { message: "This browser cannot play live video." });
+        return;
+      }
+      this.hls = new Hls(this.hlsConfig || LOW_LATENCY_HLS);
+      this.hls.loadSource(playlist);
+      this.hls.attachMedia(this.video);
+      this.video.play().catch(() => {});
+      this._status("playing");
+    });
   }
 }
 
@@ -362,6 +396,18 @@ export const LOW_LATENCY_HLS = {
   liveMaxLatencyDurationCount: 3,
   maxLiveSyncPlaybackRate: 1.5,
 };
+
+// hls.js only when it is needed: most viewers never load its 400 KB.
+function loadHls() {
+  if (window.Hls) return Promise.resolve(window.Hls);
+  return new Promise((resolve) => {
+    const script = document.createElement("script");
+    script.src = "/static/vendor/hls.min.js";
+    script.onload = () => resolve(window.Hls);
+    script.onerror = () => resolve(null);
+    document.head.append(script);
+  });
+}
 
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
