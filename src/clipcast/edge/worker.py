@@ -10,6 +10,7 @@ import re
 import uuid
 from pathlib import Path
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from clipcast.adapters.bus.base import Bus, Event
@@ -55,11 +56,23 @@ async def run_edge(
     subscription = await bus.subscribe(edge_group(node), list(TOPICS), handle)
     try:
         while not stop.is_set():
-            async with lock:
-                videos = await every_access(sessions)
-                count = await asyncio.to_thread(gate.sync, videos)
-            log.info("edge gate in %s: %d videos", gate_dir, count)
+            await _full_pass(gate, sessions, lock)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), resync_seconds)
     finally:
         await subscription.stop()
+
+
+async def _full_pass(
+    gate: Gate, sessions: async_sessionmaker[AsyncSession], lock: asyncio.Lock
+) -> None:
+    """Every video from SQL; a database outage skips this pass (events still apply, and the
+    next pass comes), it does not end the role."""
+    try:
+        async with lock:
+            videos = await every_access(sessions)
+            count = await asyncio.to_thread(gate.sync, videos)
+    except (OperationalError, InterfaceError, OSError) as exc:
+        log.warning("edge gate: full pass failed (%r); the next one will retry", exc)
+        return
+    log.info("edge gate in %s: %d videos", gate.root, count)
