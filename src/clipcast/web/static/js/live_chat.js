@@ -15,6 +15,7 @@ const TICK_MS = 50;
 const RETRY_MAX_MS = 10_000;
 const FATAL_CLOSE = new Set([1008, 1009, 4404]);
 const TIMEOUT_SECONDS = 300;
+const JUMP_WINDOW_MS = 250; // shown this soon after the player jumped: released by the jump
 
 const root = document.querySelector("[data-live-chat]");
 const watchPage = document.querySelector("[data-live-watch]");
@@ -165,6 +166,10 @@ class LiveChat {
         else this._receive(item);
       }
     });
+    // A jump to the live edge skips over held messages: they show at once, late by the jump.
+    player.video.addEventListener("seeking", () => {
+      this.seekedAt = performance.now();
+    });
     player.addEventListener("status", ({ detail }) => {
       if (detail.state === "ended") this._end();
     });
@@ -191,6 +196,7 @@ class LiveChat {
       offset: message.offset,
       at,
       late: this._late(message),
+      jumped: this.seekedAt !== undefined && performance.now() - this.seekedAt < JUMP_WINDOW_MS,
       wall: Date.now(),
     };
     this.shown.push(record);
