@@ -54,6 +54,7 @@ STATE_LABELS: dict[str, str] = {
     VideoState.PROCESSING: "Processing",
     VideoState.READY: "Ready",
     VideoState.FAILED: "Failed",
+    VideoState.LIVE: "Live",
 }
 # The limits the forms show (the API's VideoPatch and the tags rules enforce them).
 LIMITS = {
