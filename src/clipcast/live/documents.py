@@ -48,9 +48,11 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def expected_next(published_at: datetime, clip_seconds: float) -> datetime:
-    """When clip N+1's document should appear: one clip after clip N's did."""
-    return published_at + timedelta(seconds=clip_seconds)
+def expected_next(published_at: datetime, duration: float, clip_seconds: float) -> datetime:
+    """When clip N+1's document should appear: as long after clip N's as clip N lasted (a
+    feed's keyframes come at a steady pace: 2 s, or a browser's 2.04 s), within reason."""
+    seconds = min(max(duration, clip_seconds / 2), clip_seconds * 2)
+    return published_at + timedelta(seconds=seconds)
 
 
 def clip_document(
@@ -79,7 +81,7 @@ def clip_document(
         "next": {
             "index": clip.index + 1,
             "url": document_name(clip.index + 1),
-            "expected_at": iso(expected_next(published_at, clip_seconds)),
+            "expected_at": iso(expected_next(published_at, clip.duration, clip_seconds)),
         },
         "chat": list(chat),
         "viewers": viewers,

@@ -172,6 +172,7 @@ async def current(
         secret=viewer.secret,
         token_ttl=viewer.token_ttl,
         now=viewer.now,
+        key_version=video.key_version,
     )
     ended = stream.feed_state == FeedState.ENDED
     # Before the first clip, and once ended, the document to read is the next one: the first

@@ -11,6 +11,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 import pytest
@@ -27,7 +28,8 @@ from clipcast.live.sweeper import sweep_once
 from clipcast.live.wiring import ingest_config, publish_deps
 from clipcast.outbox.models import OutboxEvent
 from clipcast.videos.models import Clip, Rendition, Video
-from tests.integration.live.conftest import chunks
+from tests.integration.conftest import auth
+from tests.integration.live.conftest import chunks, create_stream
 
 pytestmark = pytest.mark.slow
 
@@ -223,3 +225,20 @@ async def test_an_end_a_crash_interrupted_is_finished_by_the_sweeper(
     )
     assert swept == 1
     assert (await client.get(f"/api/v1/videos/{stream['id']}")).json()["state"] == "ready"
+
+
+async def test_a_private_stream_is_walked_under_its_signed_root_and_by_nobody_else(
+    adapters: Adapters, client: httpx.AsyncClient, alice: str, h264_feed: Path
+) -> None:
+    private = await create_stream(client, alice, visibility="private")
+    await feed(adapters, private["id"], h264_feed)
+    current = await client.get(f"/api/v1/streams/{private['id']}/current", headers=auth(alice))
+    signed = current.json()["document"]
+    assert "/cdn/s/" in signed
+    doc = await client.get(signed)
+    assert doc.status_code == 200
+    assert doc.headers["cache-control"].startswith("private")
+    clip = await client.get(urljoin(signed, doc.json()["renditions"][0]["clip"]))
+    assert clip.status_code == 200  # the token in the path carries over to relative URLs
+    plain = f"/cdn/videos/{private['id']}/live/000000.json"
+    assert (await client.get(plain)).status_code == 404  # no token: nothing

@@ -49,6 +49,13 @@ def document(**changes: Any) -> dict[str, Any]:
     )
 
 
+def test_the_next_clip_is_due_as_long_after_as_this_one_lasted() -> None:
+    doc = document(duration=2.04)
+    assert doc["next"]["expected_at"] == "2026-12-01T12:00:04.240Z"
+    short = document(duration=0.3)  # a cut-short clip says nothing of the next one's length
+    assert short["next"]["expected_at"] == "2026-12-01T12:00:03.200Z"
+
+
 def test_the_document_points_to_the_next_clip_and_when_it_is_due() -> None:
     doc = document()
     assert doc["index"] == 41

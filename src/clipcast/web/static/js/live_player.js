@@ -12,7 +12,7 @@
 //             the seam the chat feature hooks into: it shows a message when `position()`
 //             reaches the message's clip and offset.
 
-const RETRY_MS = 100; // a document not there yet: ask again this soon, then less often
+const RETRY_MS = 50; // a document not there yet: ask again this soon, then less often
 const RETRY_MAX_MS = 1000;
 const PATIENCE_CLIPS = 4; // late by this many clips: ask `current` where the edge is
 const KEEP_BEHIND_S = 30; // media kept behind the playhead (memory stays bounded)
