@@ -200,7 +200,11 @@ async def test_a_stream_nobody_feeds_any_more_ends_and_becomes_a_video(
     adapters: Adapters, client: httpx.AsyncClient, stream: dict[str, Any], h264_feed: Path
 ) -> None:
     await feed(adapters, stream["id"], h264_feed)
-    sweep = {"sessions": adapters.sessions, "storage": adapters.storage, "clip_seconds": 2}
+    sweep: dict[str, Any] = {
+        "sessions": adapters.sessions,
+        "storage": adapters.storage,
+        "clip_seconds": 2,
+    }
     quiet = timedelta(seconds=300)
     assert await sweep_once(**sweep, end_after=quiet, now=utcnow()) == 0  # not yet
     later = utcnow() + quiet + timedelta(seconds=1)
