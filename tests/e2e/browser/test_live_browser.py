@@ -4,6 +4,8 @@ the end turns the page into a link to the recording."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from playwright.async_api import async_playwright, expect
 
@@ -60,6 +62,27 @@ async def test_go_live_from_the_browser_and_watch_from_another(
         assert latency is not None and latency > 0
         await expect(viewer.locator("[data-live-latency]")).to_contain_text(" s")
         await expect(viewer.locator("[data-live-viewer-count]")).not_to_have_text("0")
+
+        # The viewer's network drops for a few seconds: it asks `current` again and jumps
+        # to the live edge rather than playing on from where it stopped.
+        await viewer_context.set_offline(True)
+        await expect(viewer.locator("[data-live-state]")).to_contain_text(
+            "reconnecting", timeout=15_000
+        )
+        stopped_at = await viewer.evaluate("window.livePlayer.position().index")
+        await asyncio.sleep(4)
+        edge = await streamer.request.get(f"/api/v1/streams/{stream_id}/current")
+        edge_index = (await edge.json())["index"]
+        assert edge_index >= stopped_at + 2
+        await viewer_context.set_offline(False)
+        await expect(viewer.locator("[data-live-state]")).to_be_hidden(timeout=20_000)
+        await viewer.wait_for_function(
+            f"() => (window.livePlayer.position()?.index ?? -1) >= {edge_index}",
+            timeout=20_000,
+        )
+        played = await viewer.evaluate("window.livePlayer.spans.map((s) => s.index)")
+        skipped = range(stopped_at + 2, edge_index)  # what played on would have shown
+        assert not [i for i in played if i in skipped]
 
         await streamer.click("[data-end]")
         await expect(streamer.locator("[data-ended]")).to_be_visible(timeout=30_000)
