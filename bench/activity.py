@@ -86,19 +86,30 @@ class Site:
     videos: list[uuid.UUID] = field(default_factory=list)
     probe_video: uuid.UUID = field(default_factory=uuid.uuid4)
     probe_token: str = ""
+    pids: list[int] = field(default_factory=list)  # clipcast's own processes
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU the processes have used so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 # --- processes ------------------------------------------------------------------------
 
 
 @contextlib.contextmanager
-def processes(argvs: list[list[str]], env: dict[str, str], logs: Path) -> Iterator[None]:
-    procs = []
+def processes(argvs: list[list[str]], env: dict[str, str], logs: Path) -> Iterator[list[int]]:
+    procs: list[subprocess.Popen[bytes]] = []
     try:
         for n, argv in enumerate(argvs):
             log = (logs / f"proc-{n}.log").open("wb")
             procs.append(subprocess.Popen([EXE, *argv], env=env, stdout=log, stderr=log))
-        yield
+        yield [proc.pid for proc in procs]
     finally:
         for proc in procs:
             proc.terminate()
@@ -327,9 +338,9 @@ async def embedded(work: Path) -> AsyncIterator[Site]:
     env = {**os.environ, "CLIPCAST_DATA_DIR": str(work / "data"), "CLIPCAST_SECRET_KEY": SECRET}
     settings = Settings(data_dir=work / "data", secret_key=SECRET)
     (work / "data").mkdir(parents=True, exist_ok=True)
-    with processes([["serve", "--port", str(port)]], env, work):
+    with processes([["serve", "--port", str(port)]], env, work) as pids:
         wait_up(f"http://127.0.0.1:{port}", work)
-        yield Site(f"http://127.0.0.1:{port}", env, settings)
+        yield Site(f"http://127.0.0.1:{port}", env, settings, pids=pids)
 
 
 @contextlib.asynccontextmanager
@@ -361,9 +372,9 @@ async def scaled(work: Path) -> AsyncIterator[Site]:
     port = free_port()
     argvs = [["worker", "--role", "activity"], ["api", "--port", str(port)]]
     try:
-        with processes(argvs, env, work):
+        with processes(argvs, env, work) as pids:
             wait_up(f"http://127.0.0.1:{port}", work)
-            yield Site(f"http://127.0.0.1:{port}", env, settings)
+            yield Site(f"http://127.0.0.1:{port}", env, settings, pids=pids)
     finally:
         await _cleanup_nats(prefix)
         await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -393,19 +404,23 @@ async def run_site(kind: str, args: argparse.Namespace) -> dict[str, object]:
             engine = make_engine(site.settings.resolved_database_url())
             counters = build_counters(site.settings, make_sessionmaker(engine))
             try:
+                cpu = cpu_seconds(site.pids)
                 load, viewers = await run_load(site, counters, args.seconds, args.batch)
                 drain = await drained(counters, site, viewers.posted * 2000)
+                cpu = cpu_seconds(site.pids) - cpu
             finally:
                 if site.settings.redis_url:
                     await counters.replace_all(CounterTotals(), set())
                 await counters.close()
                 await engine.dispose()
-    return _figures(kind, load, drain, viewers.posted)
+    return _figures(kind, load, drain, viewers.posted, cpu)
 
 
-def _figures(kind: str, load: Load, drain: float, posted: int) -> dict[str, object]:
+def _figures(kind: str, load: Load, drain: float, posted: int, cpu: float) -> dict[str, object]:
     return {
         "mode": kind,
+        # clipcast's processes only (not PostgreSQL, NATS or Redis), warm-up and drain included
+        "clipcast cpu ms / 1k events": round(cpu / posted * 1e6) if posted else 0,
         "events/s": round(load.rate),
         "requests": len(load.latencies),
         "refused": load.refused,

@@ -33,8 +33,9 @@ def _video_fk() -> ForeignKey:
 class PendingBatch(Base):
     """A batch the API accepted, until its counters are applied: what read-your-writes merges.
 
-    Written in the same transaction as the batch's outbox event; deleted by the consumer once
-    the counters store has the batch.
+    Written in the same transaction as the batch's outbox event, whose id is the batch id and
+    whose payload holds the events (read from there, not stored twice); deleted by the
+    consumer once the counters store has the batch.
     """
 
     __tablename__ = "activity_pending"
@@ -42,7 +43,6 @@ class PendingBatch(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     viewer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class WatchHistory(Base):

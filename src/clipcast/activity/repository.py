@@ -32,8 +32,10 @@ from clipcast.activity.rules import Reaction, Stamp
 from clipcast.adapters.counters.base import CounterDeltas
 from clipcast.comments.models import Comment
 from clipcast.events.inserts import insert_new
+from clipcast.outbox.models import OutboxEvent
 from clipcast.videos.models import Video
 
+ACTIVITY_BATCH = "activity.batch"
 HISTORY: Table = WatchHistory.__table__  # type: ignore[assignment]
 WINDOWS: Table = ViewWindow.__table__  # type: ignore[assignment]
 REACTIONS: Table = CommentReactionRow.__table__  # type: ignore[assignment]
@@ -308,18 +310,22 @@ def _sqlite_row(entry: Logged, times: dict[int, Any]) -> tuple[Any, ...]:
 # -- pending batches and frozen increments -----------------------------------------------
 
 
-def add_pending(session: AsyncSession, batch: Batch, now: datetime) -> None:
-    session.add(
-        PendingBatch(
-            id=batch.id, viewer_id=batch.viewer_id, received_at=now, payload=batch.to_payload()
-        )
+def add_batch(session: AsyncSession, batch: Batch, now: datetime) -> None:
+    """The batch's `activity.batch` outbox event, with the batch id as its event id, and its
+    pending row for read-your-writes (which reads the events from the outbox row)."""
+    # As outbox.add_event does, but with the batch id as the event id.
+    event = OutboxEvent(
+        id=batch.id, topic=ACTIVITY_BATCH, payload=batch.to_payload(), created_at=now
     )
+    session.add(event)
+    session.add(PendingBatch(id=batch.id, viewer_id=batch.viewer_id, received_at=now))
 
 
 async def pending_of(session: AsyncSession, viewer_id: uuid.UUID) -> list[Batch]:
     """The viewer's batches not yet in the counters, oldest first."""
     rows = await session.scalars(
-        select(PendingBatch.payload)
+        select(OutboxEvent.payload)
+        .join(PendingBatch, PendingBatch.id == OutboxEvent.id)
         .where(PendingBatch.viewer_id == viewer_id)
         .order_by(PendingBatch.received_at, PendingBatch.id)
     )

@@ -21,17 +21,17 @@ from clipcast.core.clock import utcnow
 from clipcast.core.errors import InvalidInput, NotFound, TooLarge, TooManyRequests, Unauthorized
 from clipcast.core.ids import new_id
 from clipcast.events.dedupe import handle_batch_once
-from clipcast.outbox.repository import add_event
 from clipcast.videos.access import visible_ids
 
 Sessions = async_sessionmaker[AsyncSession]
-ACTIVITY_BATCH = "activity.batch"
+ACTIVITY_BATCH = repo.ACTIVITY_BATCH
 CONSUMER = "activity"
 # Event times are the client's (so retries and reorderings converge); within these bounds of
 # the server's clock, which also bound how late a batch may be for the hourly view rule.
 MAX_EVENT_AGE = timedelta(hours=24)
 MAX_EVENT_LEAD = timedelta(minutes=5)
 MAX_KNOWN_DURATIONS = 100_000
+TRANSACTION_EVENTS = 2_000
 
 
 @dataclass(frozen=True)
@@ -84,8 +84,7 @@ async def accept_batch(
         durations = await _visible_durations(session, caller, events, rules.durations)
         _check_videos(events, durations, rules.clip_seconds)
         await _check_comments(session, events)
-        add_event(session, ACTIVITY_BATCH, batch.to_payload(), now)
-        repo.add_pending(session, batch, now)
+        repo.add_batch(session, batch, now)
     return batch
 
 
@@ -183,10 +182,28 @@ async def apply_batches(
     async def work(session: AsyncSession, fresh: list[Event]) -> None:
         await fold_into_sql(session, [batches[e.id] for e in fresh], clip_seconds)
 
-    failed = set(await handle_batch_once(sessions, CONSUMER, events, work))
+    failed: set[uuid.UUID] = set()
+    for chunk in _chunks(events, batches):
+        failed.update(await handle_batch_once(sessions, CONSUMER, chunk, work))
     done = [batch.id for event_id, batch in batches.items() if event_id not in failed]
     await flush(sessions=sessions, counters=counters, batch_ids=done)
     return failed
+
+
+def _chunks(events: list[Event], batches: dict[uuid.UUID, Batch]) -> list[list[Event]]:
+    """Deliveries cut into transactions of at most TRANSACTION_EVENTS activity events: a
+    transaction holds rows (and on SQLite the one write lock) while it runs, so the API's
+    writes and other consumers wait at most that long."""
+    chunks: list[list[Event]] = [[]]
+    size = 0
+    for event in events:
+        count = len(batches[event.id].events)
+        if chunks[-1] and size + count > TRANSACTION_EVENTS:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(event)
+        size += count
+    return chunks
 
 
 async def fold_into_sql(session: AsyncSession, batches: list[Batch], clip_seconds: int) -> None:

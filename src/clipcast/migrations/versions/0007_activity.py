@@ -37,7 +37,6 @@ def _viewer_tables() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("viewer_id", sa.Uuid(), nullable=False),
         sa.Column("received_at", TS, nullable=False),
-        sa.Column("payload", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_activity_pending")),
     )
     op.create_index("ix_activity_pending_viewer_id", "activity_pending", ["viewer_id"])
