@@ -6,6 +6,7 @@ message; after the end the recording replays the chat in step with playback."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -81,7 +82,7 @@ async def watch(browser: Browser, server_url: str, stream_id: str) -> tuple[Page
 
 
 async def test_chat_shows_at_once_to_the_streamer_and_in_step_to_the_viewer_then_replays(
-    chromium_path: str, server_url: str
+    chromium_path: str, server_url: str, screenshot_dir: Path
 ) -> None:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
@@ -124,6 +125,9 @@ async def test_chat_shows_at_once_to_the_streamer_and_in_step_to_the_viewer_then
         await item.locator("[data-action=delete]").click()
         await expect(streamer.locator(".chat-message", has_text="bold?")).to_have_count(0)
         await expect(viewer.locator(".chat-message", has_text="bold?")).to_have_count(0)
+        await viewer.screenshot(path=screenshot_dir / "live-chat-viewer.png")
+        await streamer.locator("[data-live-chat]").scroll_into_view_if_needed()
+        await streamer.screenshot(path=screenshot_dir / "live-chat-streamer.png")
 
         # The end: the recording replays the chat at the moments it was sent at.
         await streamer.click("[data-end]")
@@ -137,6 +141,8 @@ async def test_chat_shows_at_once_to_the_streamer_and_in_step_to_the_viewer_then
         assert texts == ["hello from the viewer", "hello from the streamer"]  # deleted: gone
         for message in messages:
             await replay_check(viewer, message)
+        await viewer.locator("[data-chat-replay]").scroll_into_view_if_needed()
+        await viewer.screenshot(path=screenshot_dir / "live-chat-replay.png")
         assert real_errors(streamer_errors) == []
         assert real_errors(viewer_errors) == []
         await browser.close()

@@ -206,7 +206,7 @@ class LiveChat {
     ui.log.append(item);
     while (ui.log.children.length > MAX_SHOWN) ui.log.firstElementChild.remove();
     if (stick) ui.log.scrollTop = ui.log.scrollHeight;
-    ui.count.textContent = String(this.shown.length);
+    ui.count.textContent = String(ui.log.children.length);
   }
 
   // Seconds between the moment the message was sent at and the picture shown now (null when
@@ -287,6 +287,7 @@ class LiveChat {
     this.queue.drop(id);
     const item = ui.log.querySelector(`[data-id="${CSS.escape(id)}"]`);
     if (item) item.remove();
+    ui.count.textContent = String(ui.log.children.length);
   }
 }
 
