@@ -1,7 +1,8 @@
 """Scaled mode behind its CDN edge: PostgreSQL + NATS + SeaweedFS + Redis, nginx rendered by
 `clipcast edge nginx-config`, 2 API processes, 2 transcode workers, thumbnails, search,
 activity and the edge worker. A viewer who talks only to nginx plays a public and a private
-video; no media request reaches an API process; a video made private closes at the edge."""
+video; no media request reaches an API process; a video made private closes at the edge, and
+on the other API's own /cdn route through the bus."""
 
 from __future__ import annotations
 
@@ -51,7 +52,10 @@ def _start(c: Cluster) -> tuple[str, str]:
     c.worker("transcode-1", "transcode")
     c.worker("transcode-2", "transcode")
     edge = c.worker("edge", "edge")
-    eventually(lambda: "edge gate in" in edge.log.read_text(), 120, "the edge gate's first pass")
+    try:
+        eventually(lambda: "edge gate in" in edge.log.read_text(), 120, "the gate's first pass")
+    except AssertionError:
+        raise AssertionError(f"no gate from the edge worker:\n{edge.tail()}") from None
     first, second = c.api("api-1"), c.api("api-2")
     assert first.url and second.url
     return first.url, second.url
@@ -132,10 +136,17 @@ def test_a_viewer_of_nginx_alone_plays_public_and_private_videos_and_apis_serve_
     access = (nginx.prefix / "access.log").read_text()
     assert f"/cdn/videos/{public['id']}/" in access and "/cdn/s/" in access
 
+    # Each API's own /cdn route (embedded mode's) has the video's access in memory now.
+    api1, api2 = (p.url for p in c.procs if p.name in ("api-1", "api-2"))
+    path = f"/cdn/videos/{public['id']}/master.m3u8"
+    assert httpx.get(f"{api2}{path}").status_code == 200
     headers = {"Authorization": f"Bearer {token}"}
     made_private = httpx.patch(
-        f"{edge}/api/v1/videos/{public['id']}", json={"visibility": "private"}, headers=headers
+        f"{api1}/api/v1/videos/{public['id']}", json={"visibility": "private"}, headers=headers
     )
     assert made_private.status_code == 200
+    assert httpx.get(f"{api1}{path}").status_code == 404  # its own change: at once
     old_url = seen["playback"]["hls"]
     eventually(lambda: httpx.get(old_url).status_code == 404, 30, "the edge to close it")
+    # The other API learns it from the bus, not from SQL on each request.
+    eventually(lambda: httpx.get(f"{api2}{path}").status_code == 404, 30, "api-2 to forget it")

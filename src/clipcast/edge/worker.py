@@ -20,6 +20,7 @@ from clipcast.edge.gate import Gate
 log = logging.getLogger(__name__)
 # Whatever may change who can fetch a video's media, or makes a new video's media exist.
 TOPICS = ("video.updated", "video.deleted", "video.ready")
+RETRY_SECONDS = 5.0
 
 
 def edge_group(node: str) -> str:
@@ -56,9 +57,9 @@ async def run_edge(
     subscription = await bus.subscribe(edge_group(node), list(TOPICS), handle)
     try:
         while not stop.is_set():
-            await _full_pass(gate, sessions, lock)
+            done = await _full_pass(gate, sessions, lock)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), resync_seconds)
+                await asyncio.wait_for(stop.wait(), resync_seconds if done else RETRY_SECONDS)
     finally:
         await subscription.stop()
 
@@ -73,6 +74,7 @@ async def _full_pass(
             videos = await every_access(sessions)
             count = await asyncio.to_thread(gate.sync, videos)
     except (OperationalError, InterfaceError, OSError) as exc:
-        log.warning("edge gate: full pass failed (%r); the next one will retry", exc)
-        return
+        log.warning("edge gate: full pass failed (%r); again in %ss", exc, RETRY_SECONDS)
+        return False
     log.info("edge gate in %s: %d videos", gate.root, count)
+    return True
