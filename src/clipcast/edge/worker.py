@@ -66,9 +66,9 @@ async def run_edge(
 
 async def _full_pass(
     gate: Gate, sessions: async_sessionmaker[AsyncSession], lock: asyncio.Lock
-) -> None:
-    """Every video from SQL; a database outage skips this pass (events still apply, and the
-    next pass comes), it does not end the role."""
+) -> bool:
+    """Every video from SQL; a database outage fails this pass (events still apply, and it
+    is tried again in RETRY_SECONDS), it does not end the role."""
     try:
         async with lock:
             videos = await every_access(sessions)
