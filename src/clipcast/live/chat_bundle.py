@@ -11,12 +11,15 @@ only documents from the live edge on, gets the recent chat from the CDN with its
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from clipcast.adapters.chat.base import ChatMessage, ChatStore
+from clipcast.adapters.chat.base import ChatMessage, ChatStore, ChatStoreUnavailable
 from clipcast.core.clock import utcnow
+
+log = logging.getLogger(__name__)
 
 BUNDLE_SECONDS = 30.0
 BUNDLE_MESSAGES = 50
@@ -38,8 +41,13 @@ class StoreChatSource:
     def __init__(self, store: ChatStore) -> None:
         self._store = store
 
-    async def bundle(self, video_id: uuid.UUID, index: int) -> list[dict[str, Any]]:  # noqa: ARG002 - every clip gets the recent chat
-        messages, removed = await asyncio.gather(
-            self._store.recent(video_id, BUNDLE_MESSAGES), self._store.removed(video_id)
-        )
+    async def bundle(self, video_id: uuid.UUID, index: int) -> list[dict[str, Any]]:
+        """Never raises: a chat store that is down costs the document its chat, not the clip."""
+        try:
+            messages, removed = await asyncio.gather(
+                self._store.recent(video_id, BUNDLE_MESSAGES), self._store.removed(video_id)
+            )
+        except ChatStoreUnavailable as exc:
+            log.warning("clip %d of %s goes out without chat: %s", index, video_id, exc)
+            return []
         return bundled(messages, removed, utcnow().timestamp())

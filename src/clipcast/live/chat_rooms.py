@@ -51,6 +51,12 @@ class ChatRooms:
                 room.task.cancel()
 
     async def _listen(self, video_id: uuid.UUID, room: _Room) -> None:
+        try:
+            await self._listen_on(video_id, room)
+        finally:  # however it ends, no socket waits for it
+            room.listening.set()
+
+    async def _listen_on(self, video_id: uuid.UUID, room: _Room) -> None:
         while True:
             try:
                 async with self._store.listen(video_id) as events:

@@ -25,7 +25,7 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from clipcast.accounts.service import user_for_token
-from clipcast.adapters.chat.base import EventType
+from clipcast.adapters.chat.base import ChatStoreUnavailable, EventType
 from clipcast.bootstrap import Adapters
 from clipcast.core.clock import utcnow
 from clipcast.core.errors import ClipcastError, NotFound
@@ -170,6 +170,8 @@ async def _answer(deps: ChatDeps, room: Room, text: str) -> dict[str, Any]:
         return _refusal(post.nonce, no.code, no.message, no.retry_after)
     except ClipcastError as no:  # the stream is gone
         return _refusal(post.nonce, no.code, no.message)
+    except ChatStoreUnavailable:
+        return _refusal(post.nonce, "chat_unavailable", "The chat is unavailable: try again.")
     return {"type": "accepted", "nonce": post.nonce, "message": message.to_json()}
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import uuid
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any, ParamSpec, TypeVar
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
@@ -53,6 +54,24 @@ return '0'
 BAN = "ban"
 SUBSCRIBE_WAIT_TRIES = 10
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _unavailable(
+    call: Callable[P, Coroutine[Any, Any, R]],
+) -> Callable[P, Coroutine[Any, Any, R]]:
+    """Redis not answering is the port's ChatStoreUnavailable (callers know no Redis)."""
+
+    @functools.wraps(call)
+    async def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await call(*args, **kwargs)
+        except (RedisError, OSError) as exc:
+            raise ChatStoreUnavailable(str(exc)) from exc
+
+    return guarded
+
 
 class RedisChatStore:
     def __init__(self, url: str, *, prefix: str = "clipcast") -> None:
@@ -66,6 +85,7 @@ class RedisChatStore:
     def _channel(self, video_id: uuid.UUID) -> str:
         return f"{self._p}{video_id}"
 
+    @_unavailable
     async def append(self, video_id: uuid.UUID, message: ChatMessage) -> None:
         log = self._k(video_id, "log")
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -75,6 +95,7 @@ class RedisChatStore:
             pipe.publish(self._channel(video_id), json.dumps(message_event(message)))
             await pipe.execute()
 
+    @_unavailable
     async def recent(self, video_id: uuid.UUID, limit: int) -> list[ChatMessage]:
         if limit <= 0:
             return []
@@ -86,6 +107,7 @@ class RedisChatStore:
         kept = [ChatMessage(**json.loads(row)) for row in rows]
         return [m for m in kept if m.id not in removed][-limit:]
 
+    @_unavailable
     async def remove(self, video_id: uuid.UUID, message_id: str) -> None:
         gone = self._k(video_id, "gone")
         event = {"type": EventType.DELETED, "id": message_id}
@@ -97,10 +119,12 @@ class RedisChatStore:
             pipe.publish(self._channel(video_id), json.dumps(event))
             await pipe.execute()
 
+    @_unavailable
     async def removed(self, video_id: uuid.UUID) -> list[str]:
         ids = await self._redis.lrange(self._k(video_id, "gone"), 0, -1)
         return [str(i) for i in ids]
 
+    @_unavailable
     async def admit(
         self, video_id: uuid.UUID, user_id: str, now: float, limit: int, window: float
     ) -> float:
@@ -108,6 +132,7 @@ class RedisChatStore:
         wait = await self._admit(keys=[key], args=[repr(now), limit, repr(window)])
         return float(wait)
 
+    @_unavailable
     async def restrict(
         self, video_id: uuid.UUID, user_id: str, restriction: Restriction | None
     ) -> None:
@@ -124,12 +149,14 @@ class RedisChatStore:
             pipe.publish(self._channel(video_id), json.dumps(event))
             await pipe.execute()
 
+    @_unavailable
     async def restriction(self, video_id: uuid.UUID, user_id: str) -> Restriction | None:
         value = await self._redis.hget(self._k(video_id, "mod"), user_id)
         if value is None:
             return None
         return Restriction(None if value == BAN else float(value))
 
+    @_unavailable
     async def announce(self, video_id: uuid.UUID, event: dict[str, Any]) -> None:
         await self._redis.publish(self._channel(video_id), json.dumps(event))
 
