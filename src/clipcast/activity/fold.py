@@ -278,6 +278,9 @@ class _Run:
             found = self.state.history.get(key)
             if found is None:
                 found = self.state.history[key] = History(signed_in=self.batch.signed_in)
+            # A viewer id is a user's or an anonymous one for good; a placeholder row made
+            # before the fold does not know which.
+            found.signed_in = self.batch.signed_in
             self._history = found
         return self._history
 

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from clipcast.activity import rules
-from clipcast.activity.models import PendingBatch, PendingDeltas, ViewWindow
+from clipcast.activity.models import PendingBatch, PendingDeltas, ViewWindow, WatchHistory
 from clipcast.activity.partitions import LogPartitions, maintain
 from clipcast.activity.service import flush
 from clipcast.adapters.counters.base import Counters
@@ -30,6 +30,9 @@ WINDOW_KEEP = timedelta(days=7)
 # A pending batch older than this never reached the counters (its event was dead-lettered):
 # read-your-writes stops showing it.
 PENDING_KEEP = timedelta(days=7)
+# An anonymous viewer's resume points (their only history) are kept this long after their
+# last watch; a cookie lost or never seen again would otherwise keep rows for ever.
+ANONYMOUS_KEEP = timedelta(days=30)
 
 
 async def upkeep(
@@ -50,6 +53,8 @@ async def upkeep(
         await session.execute(
             delete(PendingBatch).where(PendingBatch.received_at < now - PENDING_KEEP)
         )
+        forgotten = WatchHistory.last_watched_at < now - ANONYMOUS_KEEP
+        await session.execute(delete(WatchHistory).where(~WatchHistory.signed_in, forgotten))
     await counters.prune(now=now, hot_hours=rules.HOT_WINDOW_HOURS + 1)
 
 

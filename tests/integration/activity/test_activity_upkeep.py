@@ -21,7 +21,13 @@ from sqlalchemy import func, select, text
 
 from clipcast.activity import service
 from clipcast.activity.export import COLUMNS, export_csv
-from clipcast.activity.models import ActivityLog, PendingBatch, PendingDeltas
+from clipcast.activity.models import (
+    ActivityLog,
+    PendingBatch,
+    PendingDeltas,
+    ViewWindow,
+    WatchHistory,
+)
 from clipcast.activity.partitions import drop_before, partition_name
 from clipcast.activity.rebuild import rebuild_counters
 from clipcast.activity.upkeep import upkeep
@@ -71,8 +77,9 @@ async def test_increments_left_by_a_dead_lettered_event_are_applied_once(
     assert await _count(adapters, PendingDeltas) == 1
     later = utcnow() + timedelta(minutes=11)
     for _ in range(2):  # two rounds (or two workers' upkeeps): applied once
-        await upkeep(adapters.sessions, adapters.counters, bus.partitions, now=later,
-                     retention_days=0)  # fmt: skip
+        await upkeep(
+            adapters.sessions, adapters.counters, bus.partitions, now=later, retention_days=0
+        )
     counts = (await adapters.counters.snapshot([video], [])).videos[video]
     assert (counts.views, counts.likes) == (1, 1)
     assert await _count(adapters, PendingDeltas) == 0
@@ -164,3 +171,25 @@ async def test_rebuild_and_export_from_the_shell(
     assert "3 event(s) exported" in exported.stderr
     refused = _cli(adapters, "activity", "export", "--since", "last tuesday")
     assert refused.returncode == 2
+
+
+async def test_anonymous_resume_points_are_forgotten_after_a_month(
+    client: httpx.AsyncClient, adapters: Adapters, owner: Person, viewer: Person, bus: HandBus
+) -> None:
+    video = await make_video(adapters, owner)
+    await post(client, clip_views(video, [0, 1], prefix="anon"))
+    await post(client, clip_views(video, [0, 1], prefix="user"), viewer.headers)
+    await bus.drain()
+    assert await _count(adapters, WatchHistory) == 2
+    await upkeep(
+        adapters.sessions,
+        adapters.counters,
+        bus.partitions,
+        now=utcnow() + timedelta(days=31),
+        retention_days=0,
+    )
+    async with adapters.sessions() as session:
+        kept = list(await session.scalars(select(WatchHistory.viewer_id)))
+    assert kept == [viewer.id]
+    assert await _count(adapters, ViewWindow) == 0
+    assert (await adapters.counters.snapshot([video], [])).videos[video].views == 2
