@@ -21,10 +21,12 @@ class Table:
         self.rows: dict[uuid.UUID, MediaAccess] = {VIDEO: MediaAccess(True, 0)}
         self.reads = 0
         self.gate: asyncio.Event | None = None
+        self.reading = asyncio.Event()
 
     async def load(self, video_id: uuid.UUID) -> MediaAccess | None:
         self.reads += 1
         row = self.rows.get(video_id)
+        self.reading.set()
         if self.gate is not None:
             await self.gate.wait()
         return row
@@ -54,8 +56,7 @@ async def test_a_read_that_overlaps_a_change_is_not_kept() -> None:
     table.gate = asyncio.Event()
     cache = AccessCache(table.load)
     stale = asyncio.create_task(cache.get(str(VIDEO)))
-    while table.reads == 0:
-        await asyncio.sleep(0)
+    await table.reading.wait()
     table.rows[VIDEO] = MediaAccess(False, 1)  # committed while the read was out
     cache.forget(VIDEO)
     table.gate.set()
