@@ -123,6 +123,19 @@ async def test_viewers_walk_a_stream_that_survives_a_dropped_feed_then_plays_as_
         total = sum(s.duration for s in walk.seen)
         assert vod["duration"] == pytest.approx(total, abs=0.1)
         assert seconds_of(out) == pytest.approx(total, abs=1.5)
+        poster = await thumbnails_of(http, sid)  # video.ready brought them, as for an upload
+        assert poster["poster"] is not None
+
+
+async def thumbnails_of(http: httpx.AsyncClient, video_id: str) -> dict[str, Any]:
+    """The video's thumbnails once the thumbnailer made them."""
+    for _ in range(300):
+        body = (await http.get(f"/api/v1/videos/{video_id}")).json()
+        if body["thumbnails"].get("poster"):
+            found: dict[str, Any] = body["thumbnails"]
+            return found
+        await asyncio.sleep(0.2)
+    raise AssertionError("no thumbnails were made")
 
 
 def assert_no_gaps_no_repeats(walk: Walk) -> None:

@@ -248,3 +248,47 @@ def _trun(trun: bytes, default_duration: int, default_flags: int) -> tuple[int, 
         if sample == 0 and first_flags is None:
             first_flags = values.get(0x400, default_flags)
     return total, default_flags if first_flags is None else first_flags
+
+
+def shift_times(data: bytes, init: Init, seconds: float) -> bytes:
+    """The fragments in `data` with every track's decode times moved by `seconds`, in place:
+    tfdt carries them (64 bits, as ffmpeg writes it) and data offsets count from each moof,
+    so no size or offset changes. Puts a feed's clips on the recording's timeline."""
+    out = bytearray(data)
+    scales = {t.track_id: t.timescale for t in init.tracks}
+    for kind, start, end in _spans(out, 0, len(out)):
+        if kind != b"moof":
+            continue
+        for inner, traf_start, traf_end in _spans(out, start + _HEADER, end):
+            if inner == b"traf":
+                _shift_traf(out, traf_start, traf_end, scales, seconds)
+    return bytes(out)
+
+
+def _spans(data: bytearray, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+    """(kind, start, end) of the boxes in data[start:end]."""
+    pos = start
+    while pos + _HEADER <= end:
+        size, kind = struct.unpack_from(">I4s", data, pos)
+        if size == 1:
+            size = struct.unpack_from(">Q", data, pos + 8)[0]
+        if size < _HEADER or pos + size > end:
+            raise BadMedia(f"a truncated {kind!r} box")
+        yield kind, pos, pos + size
+        pos += size
+
+
+def _shift_traf(
+    data: bytearray, start: int, end: int, scales: dict[int, int], seconds: float
+) -> None:
+    boxes = {kind: (s, e) for kind, s, e in _spans(data, start + _HEADER, end)}
+    if b"tfhd" not in boxes or b"tfdt" not in boxes:
+        raise BadMedia("a fragment without tfhd or tfdt")
+    track_id = struct.unpack_from(">I", data, boxes[b"tfhd"][0] + _HEADER + 4)[0]
+    at = boxes[b"tfdt"][0] + _HEADER
+    wide = data[at] == 1
+    value = struct.unpack_from(">Q" if wide else ">I", data, at + 4)[0]
+    moved = value + round(seconds * scales.get(track_id, 1))
+    if moved < 0 or (not wide and moved >= 2**32):
+        raise BadMedia("a decode time out of range")
+    struct.pack_into(">Q" if wide else ">I", data, at + 4, moved)

@@ -376,7 +376,7 @@ class _Assembly:
         run = self._run
         if not run.rungs:
             run.rungs = [self._rung(i) for i in range(len(self._plan.rungs))]
-            run.inits = {r.resolution: self._inits[i].data for i, r in enumerate(run.rungs)}
+            run.inits = {r.resolution: self._inits[i] for i, r in enumerate(run.rungs)}
         assert self._timeline is not None
         clip = await publish_clip(self._deps, run, parts, self._timeline.wall_at(parts[0].start))
         tally = self._deps.tally

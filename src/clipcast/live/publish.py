@@ -26,6 +26,7 @@ from clipcast.live import repository as repo
 from clipcast.live.bundling import ChatSource
 from clipcast.live.cutting import CutClip
 from clipcast.live.documents import LiveClip, LiveRung, clip_document, encode
+from clipcast.live.fragments import Init, shift_times
 from clipcast.live.keys import document_key, init_key, init_name
 from clipcast.live.models import LiveClipMark, LiveStream
 from clipcast.live.playlist import WINDOW, live_playlist
@@ -62,12 +63,15 @@ class FeedRun:
     video_id: uuid.UUID
     epoch: int
     rungs: list[LiveRung]
-    inits: dict[int, bytes]  # this feed's init segment per resolution
+    inits: dict[int, Init]  # this feed's init segment per resolution
     discontinuity_sequence: int  # of this feed's clips (the stream's newest, at first)
     media_seconds: float  # recorded before this clip
     stream_started: bool  # the stream has published a clip before (its renditions exist)
     window: deque[LiveClip] = field(default_factory=lambda: deque(maxlen=WINDOW))
     init: str | None = None  # this feed's init segment name, once its first clip is out
+    # Seconds added to this feed's timestamps so its clips continue the recording's timeline
+    # (each feed starts its own at about 0): set by its first clip.
+    shift: float | None = None
     published: int = 0  # clips this feed published
 
 
@@ -79,9 +83,15 @@ async def publish_clip(
     index = await _reserve(deps, feed)
     if feed.init is None:
         feed.init = await _store_inits(deps.storage, feed)
+    if feed.shift is None:
+        feed.shift = feed.media_seconds - parts[0].start
     await asyncio.gather(
         *(
-            deps.storage.put_bytes(clip_key(feed.video_id, r.resolution, index), p.data, CLIP_TYPE)
+            deps.storage.put_bytes(
+                clip_key(feed.video_id, r.resolution, index),
+                shift_times(p.data, feed.inits[r.resolution], feed.shift),
+                CLIP_TYPE,
+            )
             for r, p in zip(feed.rungs, parts, strict=True)
         )
     )
@@ -113,11 +123,11 @@ async def _store_inits(storage: ObjectStorage, feed: FeedRun) -> str:
             first = await storage.get_bytes(init_key(feed.video_id, rung.resolution, INIT))
         except ObjectMissing:
             first = None
-        same = same and (first is None or first == feed.inits[rung.resolution])
+        same = same and (first is None or first == feed.inits[rung.resolution].data)
     name = init_name(feed.epoch if feed.stream_started else 0, same)
     for rung in feed.rungs:
         key = init_key(feed.video_id, rung.resolution, name)
-        await storage.put_bytes(key, feed.inits[rung.resolution], INIT_TYPE)
+        await storage.put_bytes(key, feed.inits[rung.resolution].data, INIT_TYPE)
     return name
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from tests.unit.live.boxes import box, fragment_boxes, init_segment
 
-from clipcast.live.fragments import BadMedia, BoxSplitter, parse_fragment, parse_init
+from clipcast.live.fragments import BadMedia, BoxSplitter, parse_fragment, parse_init, shift_times
 
 
 def test_boxes_come_out_whole_however_the_bytes_are_split() -> None:
@@ -58,3 +58,24 @@ def test_audio_only_feeds_time_fragments_by_their_sound() -> None:
     fragment = parse_fragment(*fragment_boxes(2.0, 2.0), audio_only)
     assert fragment.start == pytest.approx(2.0, abs=0.03)
     assert fragment.keyframe
+
+
+def test_decode_times_are_shifted_in_place_for_every_track() -> None:
+    init = parse_init(*init_segment())
+    moof, mdat = fragment_boxes(1.4, 2.0)
+    moved = shift_times(moof + mdat, init, 80.6)
+    assert len(moved) == len(moof + mdat)
+    boxes = BoxSplitter(max_box=1 << 20).feed(moved)
+    video = parse_fragment(boxes[0].data, boxes[1].data, init)
+    assert video.start == pytest.approx(82.0)
+    assert video.duration == pytest.approx(2.0)
+    audio_only = type(init)(data=init.data, tracks=(init.tracks[1],))
+    sound = parse_fragment(boxes[0].data, boxes[1].data, audio_only)
+    assert sound.start == pytest.approx(82.0, abs=0.03)
+
+
+def test_a_shift_before_zero_is_refused() -> None:
+    init = parse_init(*init_segment())
+    moof, mdat = fragment_boxes(1.0, 2.0)
+    with pytest.raises(BadMedia, match="out of range"):
+        shift_times(moof + mdat, init, -5.0)
