@@ -154,6 +154,8 @@ class TestLifecycle:
             (VideoState.PROCESSING, VideoState.READY),
             (VideoState.PROCESSING, VideoState.FAILED),
             (VideoState.UPLOADING, VideoState.FAILED),
+            (VideoState.LIVE, VideoState.PROCESSING),  # the stream ended: its recording
+            (VideoState.LIVE, VideoState.FAILED),
         }
 
     @pytest.mark.parametrize(
