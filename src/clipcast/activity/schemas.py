@@ -82,16 +82,21 @@ def parse_batch(body: bytes) -> BatchIn:
 
 
 def to_event(raw: EventIn) -> ActivityEvent:
-    return ActivityEvent(
-        id=raw.id,
-        action=Action(raw.type),
-        video_id=raw.video_id,
-        ts_ms=raw.ts,
-        clip=getattr(raw, "clip", None),
-        resolution=getattr(raw, "resolution", None),
-        position=getattr(raw, "position", None),
-        comment_id=getattr(raw, "comment_id", None),
-    )
+    # By type, not getattr with a default: a pydantic model answers a missing attribute
+    # slowly (through __getattr__ and an exception), and a batch has hundreds of events.
+    action = _ACTIONS[raw.type]
+    if isinstance(raw, ClipViewIn):
+        return ActivityEvent(
+            raw.id, action, raw.video_id, raw.ts, clip=raw.clip, resolution=raw.resolution
+        )
+    if isinstance(raw, PageLeaveIn):
+        return ActivityEvent(raw.id, action, raw.video_id, raw.ts, position=raw.position)
+    if isinstance(raw, ClearIn | CommentReactionIn):
+        return ActivityEvent(raw.id, action, raw.video_id, raw.ts, comment_id=raw.comment_id)
+    return ActivityEvent(raw.id, action, raw.video_id, raw.ts)
+
+
+_ACTIONS = {action.value: action for action in Action}
 
 
 class AcceptedOut(BaseModel):
