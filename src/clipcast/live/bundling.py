@@ -1,8 +1,9 @@
 """The seam where chat joins the clip documents: what is bundled into clip N's document.
 
 The live feature asks a `ChatSource` for clip N's chat just before it writes clip N's
-document, and puts the answer, as given, in the document's `chat` array. Until the chat
-feature provides one, `NoChat` bundles nothing. The call is bounded in time by the caller
+document, and puts the answer, as given, in the document's `chat` array. The app wires in
+live chat's `StoreChatSource` (live/chat_bundle.py, docs/architecture.md "Live chat");
+`NoChat` bundles nothing, for a hub made without it. The call is bounded in time by the caller
 (a slow chat store never holds a clip back); see docs/architecture.md, "Live".
 """
 

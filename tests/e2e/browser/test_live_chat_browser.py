@@ -114,6 +114,13 @@ async def test_chat_shows_at_once_to_the_streamer_and_in_step_to_the_viewer_then
         in_step = await shown_on(viewer, "hello from the streamer")
         assert not before(in_step["at"], said)  # never before the moment it was sent at
 
+        # The clip documents on the CDN carry the chat too (late joiners read it there).
+        current = await (await viewer.request.get(f"/api/v1/streams/{stream_id}/current")).json()
+        document = await (await viewer.request.get(current["document"])).json()
+        assert {"hello from the viewer", "hello from the streamer"} <= {
+            item.get("text") for item in document["chat"]
+        }
+
         # HTML is text; the streamer deletes a message from every page.
         html = '<img src=x onerror="window.pwned = 1"><b>bold?</b>'
         await post(viewer, html)
