@@ -1,2 +1,2 @@
-"""Live streams: ingest over WebSocket (or RTMP), 2-second clips each published with a pointer
+"""Live streams: ingest over WebSocket (or SRT), 2-second clips each published with a pointer
 to the next, viewers walking the pointers on the CDN."""

@@ -63,19 +63,22 @@ class LiveHub:
 async def until(source: AsyncIterator[bytes], stop: asyncio.Event) -> AsyncIterator[bytes]:
     """`source`'s chunks until it ends or `stop` is set."""
     stopped = asyncio.ensure_future(stop.wait())
+    chunk: asyncio.Future[bytes] | None = None
     try:
         while True:
             chunk = asyncio.ensure_future(anext(source))
             done, _ = await asyncio.wait({chunk, stopped}, return_when=asyncio.FIRST_COMPLETED)
             if chunk not in done:
-                chunk.cancel()
-                with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                    await chunk
                 return
             try:
                 data = chunk.result()
             except StopAsyncIteration:
                 return
+            chunk = None
             yield data
     finally:
         stopped.cancel()
+        if chunk is not None and not chunk.done():
+            chunk.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                await chunk

@@ -1,6 +1,6 @@
 """One feed into a live stream, from its first byte to its last clip: probe the head as
 untrusted media, start the segmenter, cut its output into clips, publish each, and tell the
-streamer how it goes. Where the bytes come from (a WebSocket, an RTMP listener) is the
+streamer how it goes. Where the bytes come from (a WebSocket, an SRT listener) is the
 caller's business: they arrive as an async iterator of chunks.
 
 A feed that stops, mid-clip or not, still publishes what it sent: the segmenter's input is
@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import tempfile
 import time
 import uuid
 from collections import deque
@@ -23,12 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from clipcast.adapters.media.ffmpeg import ffmpeg_exe
-from clipcast.adapters.media.probe import MediaRejected, ProbeLimits, probe_file
+from clipcast.adapters.media.probe import ProbeLimits
 from clipcast.core.clock import utcnow
 from clipcast.live import repository as repo
 from clipcast.live.argv import segmenter_argv
 from clipcast.live.cutting import ClipTooLong, CutClip, CutRules, Cutter
 from clipcast.live.documents import LiveRung
+from clipcast.live.failures import FeedFailed
 from clipcast.live.fragments import Init
 from clipcast.live.models import FeedState, LiveStream
 from clipcast.live.plan import (
@@ -39,6 +39,7 @@ from clipcast.live.plan import (
     plan_ingest,
 )
 from clipcast.live.playlist import WINDOW
+from clipcast.live.probing import HeadProbe, probe_head
 from clipcast.live.publish import FeedRun, PublishDeps, Superseded, clip_of_mark, publish_clip
 from clipcast.live.reading import Chunks, FeedEnded
 from clipcast.live.segmenter import Output, Segmenter, SegmenterGone
@@ -48,17 +49,7 @@ log = logging.getLogger(__name__)
 
 Notify = Callable[[dict[str, Any]], Awaitable[None]]
 
-PROBE_STEPS = ((64 * 1024, 0.5), (512 * 1024, 1.5), (4 * 1024**2, 4.0))  # (bytes, seconds)
 MAX_BOX = 64 * 1024**2  # a box (a fragment's media) larger than this stops the feed
-
-
-class FeedFailed(Exception):
-    """The feed stops, with a code and a reason the streamer is told."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -71,6 +62,10 @@ class IngestConfig:
     probe_limits: ProbeLimits
     probe_timeout: float
     work_dir: Path
+
+    @property
+    def head_probe(self) -> HeadProbe:
+        return HeadProbe(self.idle_seconds, self.probe_limits, self.probe_timeout, self.work_dir)
 
     @property
     def rules(self) -> CutRules:
@@ -95,7 +90,7 @@ async def run_feed(
     run, kept = await _begin(deps, video_id)
     chunks = Chunks(source)
     try:
-        head, first_at = await _probe_head(chunks, config)
+        head, first_at = await probe_head(chunks, config.head_probe)
         plan = plan_following(head.facts, _plan(head.facts, config), kept)
         await notify({"type": "ready", "mode": plan.mode, "renditions": len(plan.rungs)})
         feed = _Feed(head.facts.container, plan, head.data, first_at)
@@ -147,73 +142,6 @@ def _plan(facts: FeedFacts, config: IngestConfig) -> IngestPlan:
         return plan_ingest(facts, ladder=config.ladder, max_resolution=config.max_resolution)
     except FeedRefused as refused:
         raise FeedFailed("bad_feed", refused.reason) from None
-
-
-@dataclass(frozen=True)
-class _Head:
-    data: bytes
-    facts: FeedFacts
-
-
-async def _probe_head(chunks: Chunks, config: IngestConfig) -> tuple[_Head, datetime]:
-    """Read the start of the feed and probe it like an upload; read more while it is merely
-    too short to show a picture. Returns it with the wall time of its first byte."""
-    data = bytearray(await _first(chunks, config.idle_seconds))
-    first_at, started = utcnow(), time.monotonic()
-    reason = ""
-    for bytes_wanted, seconds in PROBE_STEPS:
-        while len(data) < bytes_wanted and time.monotonic() - started < seconds:
-            remaining = max(seconds - (time.monotonic() - started), 0.01)
-            try:
-                chunk = await chunks.next(remaining)
-            except FeedEnded:
-                chunk = None
-            if chunk is None:
-                break
-            data += chunk
-        try:
-            return _Head(bytes(data), await _probe(bytes(data), config)), first_at
-        except MediaRejected as rejected:
-            if not rejected.reason.startswith("The file is truncated"):
-                raise FeedFailed("bad_feed", _as_feed(rejected.reason)) from None
-            reason = rejected.reason
-    raise FeedFailed("bad_feed", _as_feed(reason))
-
-
-def _as_feed(reason: str) -> str:
-    return reason.replace("The file", "The feed", 1).replace("a video file", "a video feed")
-
-
-async def _first(chunks: Chunks, idle: float) -> bytes:
-    try:
-        chunk = await chunks.next(idle)
-    except FeedEnded:
-        raise FeedFailed("no_data", "The feed ended before any video arrived.") from None
-    if chunk is None:
-        raise FeedFailed("idle", f"No data for {idle:g} s.")
-    return chunk
-
-
-async def _probe(data: bytes, config: IngestConfig) -> FeedFacts:
-    config.work_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=config.work_dir, prefix="live-head-") as file:
-        await asyncio.to_thread(_write, file, data)
-        result = await probe_file(
-            Path(file.name), config.probe_limits, timeout=config.probe_timeout
-        )
-    return FeedFacts(
-        container=result.container,
-        video_codec=result.video_codec,
-        width=result.width,
-        height=result.height,
-        fps=result.fps,
-        has_audio=result.has_audio,
-    )
-
-
-def _write(file: Any, data: bytes) -> None:
-    file.write(data)
-    file.flush()
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,6 @@ from clipcast.videos.lifecycle import VideoState
 from clipcast.videos.models import Clip, Video
 
 
-async def stream_by_key(session: AsyncSession, key_hash: str) -> LiveStream | None:
-    return await session.scalar(select(LiveStream).where(LiveStream.key_hash == key_hash))
-
-
 async def take_epoch(session: AsyncSession, video_id: uuid.UUID, now: datetime) -> int | None:
     """The next epoch for a new feed (any feed before it stops publishing); None if the
     stream ended or is gone."""

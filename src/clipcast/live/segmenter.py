@@ -56,8 +56,10 @@ class Segmenter:
         # reading the feed, and the sender is slowed down by TCP, with nothing piling up here.
         self.outputs: asyncio.Queue[Output] = asyncio.Queue(maxsize=32)
         self._tail = bytearray()
+        self._readers = [_PipeReader(fd) for fd in reads]
         self._tasks = [
-            asyncio.create_task(self._read_rung(i, fd, max_box)) for i, fd in enumerate(reads)
+            asyncio.create_task(self._read_rung(i, reader, max_box))
+            for i, reader in enumerate(self._readers)
         ]
         self._tasks.append(asyncio.create_task(self._drain_stderr()))
 
@@ -115,13 +117,14 @@ class Segmenter:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        for reader in self._readers:  # one whose task never started
+            reader.close()
         return code
 
     async def wait(self) -> int:
         return await self._proc.wait()
 
-    async def _read_rung(self, rung: int, fd: int, max_box: int) -> None:
-        reader, transport = await _pipe_reader(fd)
+    async def _read_rung(self, rung: int, reader: _PipeReader, max_box: int) -> None:
         splitter, error = BoxSplitter(max_box), None
         state = _RungState()
         try:
@@ -135,7 +138,7 @@ class Segmenter:
             with contextlib.suppress(ProcessLookupError):
                 self._proc.kill()
         finally:
-            transport.close()
+            reader.close()
         await self.outputs.put(Output(rung=rung, error=error))
 
     async def _drain_stderr(self) -> None:
@@ -170,9 +173,39 @@ class _RungState:
         return None  # styp, sidx, mfra, free: nothing a clip needs
 
 
-async def _pipe_reader(fd: int) -> tuple[asyncio.StreamReader, asyncio.BaseTransport]:
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=_READ)
-    protocol = asyncio.StreamReaderProtocol(reader)
-    transport, _ = await loop.connect_read_pipe(lambda: protocol, os.fdopen(fd, "rb", 0))
-    return reader, transport
+class _PipeReader:
+    """Reads a pipe we own with the loop's readiness callbacks, and closes it once.
+
+    Not `connect_read_pipe`: under uvloop (which `serve` runs on) its transport closes the
+    file descriptor itself and the file object wrapping it closes it again later, which
+    closed whatever file another thread had just opened under the same number."""
+
+    def __init__(self, fd: int) -> None:
+        os.set_blocking(fd, False)
+        self._fd: int | None = fd
+
+    async def read(self, size: int) -> bytes:
+        """Up to `size` bytes; b"" at the end."""
+        loop = asyncio.get_running_loop()
+        while self._fd is not None:
+            try:
+                return os.read(self._fd, size)
+            except BlockingIOError:
+                ready: asyncio.Future[None] = loop.create_future()
+                loop.add_reader(self._fd, _settle, ready)
+                try:
+                    await ready
+                finally:
+                    if self._fd is not None:
+                        loop.remove_reader(self._fd)
+        return b""
+
+    def close(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
+
+
+def _settle(ready: asyncio.Future[None]) -> None:
+    if not ready.done():
+        ready.set_result(None)

@@ -10,12 +10,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from clipcast.core.errors import NotFound, Unauthorized
 from clipcast.core.ids import new_id
-from clipcast.live import repository as repo
 from clipcast.live.keys import document_path
 from clipcast.live.models import FeedState, LiveStream
 from clipcast.live.schemas import CurrentOut, IngestOut, StreamIn, StreamOut
@@ -213,18 +211,3 @@ async def authorize_feed(
             if by_key or (user_id is not None and user_id == stream.owner_id):
                 return FeedTicket(video_id=video_id, owner_id=stream.owner_id)
     raise Unauthorized("Not a stream key or owner of this live stream.", code="bad_stream_key")
-
-
-async def feed_for_key(*, sessions: async_sessionmaker[AsyncSession], key: str) -> uuid.UUID | None:
-    """The stream a key belongs to (for an encoder that names only the key, as RTMP does)."""
-    async with sessions() as session:
-        stream = await repo.stream_by_key(session, key_hash(key))
-    return None if stream is None else stream.video_id
-
-
-async def live_ids(sessions: async_sessionmaker[AsyncSession]) -> list[uuid.UUID]:
-    async with sessions() as session:
-        rows = await session.scalars(
-            select(LiveStream.video_id).where(LiveStream.feed_state != FeedState.ENDED)
-        )
-        return list(rows)

@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from clipcast.adapters.media.probe import ProbeLimits
 from clipcast.adapters.storage.base import ObjectStorage
+from clipcast.live.failures import FeedFailed
 from clipcast.live.hub import LiveHub, until
-from clipcast.live.ingest import FeedFailed, IngestConfig, run_feed
+from clipcast.live.ingest import IngestConfig, run_feed
 from clipcast.live.models import FeedState, LiveStream
 from clipcast.live.publish import PublishDeps
 from clipcast.live.srt import SrtEndpoint, SrtListeners, port_range

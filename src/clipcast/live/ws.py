@@ -23,8 +23,9 @@ from clipcast.bootstrap import Adapters
 from clipcast.core.clock import utcnow
 from clipcast.core.errors import Unauthorized
 from clipcast.live import service
+from clipcast.live.failures import FeedFailed
 from clipcast.live.hub import until
-from clipcast.live.ingest import FeedFailed, run_feed
+from clipcast.live.ingest import run_feed
 from clipcast.live.wiring import TAKE_OVER_GRACE, hub_of, ingest_config, publish_deps
 from clipcast.web.deps import SESSION_COOKIE
 

@@ -80,7 +80,10 @@ async def ranked_candidates(
     storage: ObjectStorage, source: Source, duration: float, work: Path, stall: float
 ) -> list[Candidate]:
     """Candidate frames spread over the video, best poster first."""
-    clips = candidate_clips(source.clips, duration)
+    # A clip shorter than the keyframe gap (a live stream's, cut short where its feed was
+    # interrupted) would put the next candidate's keyframe too close to be kept.
+    whole = [c for c in source.clips if c.duration >= source.min_gap] or source.clips
+    clips = candidate_clips(whole, duration)
     if not clips:
         return []
     out_dir = work / "candidates"
