@@ -143,6 +143,23 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def server_cpu_seconds(base_url: str) -> float:
+    """CPU time so far of the `clipcast serve` listening on `base_url`'s port (from /proc):
+    what a request costs whatever else the machine is doing."""
+    port = base_url.rsplit(":", 1)[1]
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+            stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if b"serve" in args and port.encode() in args:
+            return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+    raise RuntimeError("no clipcast serve process found")
+
+
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values), q))
 
@@ -235,7 +252,9 @@ def main() -> int:
             calls = [("/api/v1/me/recommendations", tokens[n % len(tokens)])
                      for n in range(args.requests)]  # fmt: skip
             timed_gets(base, calls[:100])  # warm-up
+            cpu = server_cpu_seconds(base)
             recs = timed_gets(base, calls)
+            cpu_ms = (server_cpu_seconds(base) - cpu) / len(calls) * 1000
             listing = timed_gets(base, [("/api/v1/videos?per_page=24", None)] * args.requests)
         print(
             f"\nGET /api/v1/me/recommendations ({args.requests} calls, 1 client): "
@@ -246,7 +265,10 @@ def main() -> int:
             f"anchor, GET /api/v1/videos?per_page=24: p50 {percentile(listing, 50):.1f} ms, "
             f"p99 {percentile(listing, 99):.1f} ms"
         )
-        print(f"mean {statistics.mean(recs):.1f} ms")
+        print(
+            f"mean {statistics.mean(recs):.1f} ms; server CPU per request {cpu_ms:.1f} ms; "
+            f"load average now {os.getloadavg()[0]:.1f}"
+        )
     return 0
 
 

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -33,6 +34,8 @@ ROW_SIZE = 10
 CHANNEL_SHARE = 0.3
 POPULAR_SIZE = 20
 UP_NEXT_SIZE = 12
+# Items of the stored list a read looks at (the list keeps more, for what is hidden since).
+SERVED = 40
 # A muted tag hides the videos it describes well, not every video that mentions it in passing.
 MUTE_HIDES_FROM_WEIGHT = MUTED_FROM_WEIGHT
 
@@ -51,10 +54,25 @@ class Why:
 
 @dataclass(frozen=True)
 class Shown:
-    video: Video
+    video: Any  # a row of _CARD_COLUMNS
     owner: str
     why: Why
     anchor_title: str | None
+
+
+# Only what a card shows: plain rows, no ORM objects to build (this is the hot read).
+_CARD_COLUMNS = (
+    Video.id,
+    Video.owner_id,
+    Video.title,
+    Video.duration,
+    Video.created_at,
+    Video.visibility,
+    Video.key_version,
+    Video.thumbnails,
+    Video.state,
+    User.username,
+)
 
 
 async def _shown(
@@ -64,21 +82,17 @@ async def _shown(
     ids = {v for v, _ in picks}
     anchors = {w.anchor for _, w in picks if w.anchor is not None}
     allowed = await visible_ids(session, ids | anchors, user_id)
-    videos = {v.id: v for v in await session.scalars(select(Video).where(Video.id.in_(allowed)))}
-    owners = {v.owner_id for v in videos.values()}
-    names = {
-        r.id: r.username
-        for r in await session.execute(select(User.id, User.username).where(User.id.in_(owners)))
-    }
+    rows = await session.execute(
+        select(*_CARD_COLUMNS).join(User, User.id == Video.owner_id).where(Video.id.in_(allowed))
+    )
+    videos = {r.id: r for r in rows}
     out = []
     for video_id, why in picks:
         video = videos.get(video_id)
         if video is None or video.state != VideoState.READY:
             continue
         anchor = videos.get(why.anchor) if why.anchor is not None else None
-        out.append(
-            Shown(video, names.get(video.owner_id, ""), why, anchor.title if anchor else None)
-        )
+        out.append(Shown(video, video.username, why, anchor.title if anchor else None))
     return out
 
 
@@ -173,10 +187,18 @@ async def recommendations(
         return await popular(sessions=sessions, counters=counters, viewer=viewer)
     async with sessions() as session:
         stored = list(
-            await session.scalars(
-                select(Recommendation)
+            await session.execute(
+                select(
+                    Recommendation.video_id,
+                    Recommendation.reason,
+                    Recommendation.reason_tag,
+                    Recommendation.reason_video_id,
+                    Recommendation.model_version,
+                    Recommendation.created_at,
+                )
                 .where(Recommendation.user_id == viewer.user_id)
                 .order_by(Recommendation.rank)
+                .limit(SERVED)
             )
         )
         if not stored:
