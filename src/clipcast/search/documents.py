@@ -61,6 +61,7 @@ def to_document(
         thumbnails=card_thumbnails(video.thumbnails, video.id),
         groups=tuple(sorted(groups)) if visibility is Visibility.GROUP else (),
         key_version=video.key_version or 0,
+        live=video.state == VideoState.LIVE,
     )
 
 

@@ -24,6 +24,7 @@ class SearchItemOut(BaseModel):
     owner: OwnerOut
     thumbnails: dict[str, Any] = Field(default_factory=dict)
     score: float | None  # relevance; null when sorted by date or popularity
+    live: bool = False  # a live stream on the air
 
 
 class SearchPageOut(BaseModel):

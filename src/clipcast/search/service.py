@@ -151,6 +151,7 @@ def _item(hit: SearchHit, marks: Highlighter, root: str | None) -> dict[str, Any
         "owner": {"id": hit.owner_id, "username": hit.owner_name},
         "thumbnails": _thumbnails(hit.thumbnails, root),
         "score": hit.score,
+        "live": hit.live,
     }
 
 

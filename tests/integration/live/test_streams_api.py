@@ -43,7 +43,7 @@ async def test_a_live_stream_is_listed_and_found_at_once(
     event = Event(id=row.id, topic=row.topic, payload=row.payload, created_at=row.created_at)
     await index_event(event, sessions=adapters.sessions, index=adapters.search)
     found = (await client.get("/api/v1/search", params={"q": "lab"})).json()["items"]
-    assert [v["id"] for v in found] == [stream["id"]]
+    assert [(v["id"], v["live"]) for v in found] == [(stream["id"], True)]
 
 
 async def test_the_stream_is_its_owners_alone(

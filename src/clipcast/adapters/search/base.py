@@ -53,6 +53,7 @@ class SearchDoc:
     thumbnails: str = ""
     groups: tuple[uuid.UUID, ...] = ()  # share groups whose members find it (visibility group)
     key_version: int = 0  # signs its media URLs, as the video row's (cdn.signing)
+    live: bool = False  # a live stream on the air (shown as LIVE): stored, not searched
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,7 @@ class SearchHit:
     score: float | None  # relevance; None when sorted by date or popularity
     thumbnails: str = ""  # as in SearchDoc
     key_version: int = 0  # as in SearchDoc
+    live: bool = False  # as in SearchDoc
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ from clipcast.adapters.search.base import (
 # A schema change gets a new directory, which a search node fills from SQL when it starts
 # (runtime._fill_new_index) or `clipcast search reindex` fills.
 # 3: share groups and key versions; 4: title and tag words as written, for typos.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5  # 5: `live`
 _STEM, _PLAIN, _KEYWORD = "clipcast_stem", "clipcast_plain", "clipcast_keyword"
 _MAX_TOKEN_CHARS = 40  # longer "words" are noise (hashes, URLs) and bloat the dictionary
 
@@ -107,6 +107,7 @@ def build_schema() -> tantivy.Schema:
     builder.add_boolean_field("listed", indexed=True)
     builder.add_text_field("group", tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("key_version", stored=True)
+    builder.add_boolean_field("live", stored=True)
     builder.add_date_field("created_at", stored=True, indexed=True, fast=True)
     # The same moment as an integer: tantivy reads only numeric fast fields back for ties.
     builder.add_integer_field("created_ts", fast=True)
@@ -298,6 +299,7 @@ class TantivyIndex:
         for group_id in d.groups:
             doc.add_text("group", str(group_id))
         doc.add_integer("key_version", d.key_version)
+        doc.add_boolean("live", d.live)
         doc.add_date("created_at", d.created_at)
         doc.add_integer("created_ts", int(d.created_at.timestamp()))
         doc.add_float("duration", d.duration)
@@ -486,4 +488,5 @@ def _hit(doc: tantivy.Document, score: float | None) -> SearchHit:
         score=score,
         thumbnails=first("thumbnails", b"").decode(),
         key_version=int(first("key_version", 0)),
+        live=bool(first("live", False)),
     )
