@@ -70,7 +70,9 @@ PG_ADMIN = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 VIDEO_SECONDS = 3600.0  # 1,800 clips: every viewer's batches are consecutive, distinct clips
 VIDEOS = 50
 CONCURRENCY = 24
+MAX_IN_FLIGHT = 256
 PROBE_EVERY = 0.25
+PROBE_GIVE_UP = 900.0  # an overloaded site drains its backlog first: a lag is still a lag
 # The bench's own signing key, shared by its processes and its seeding (not a real secret).
 SECRET = "bench-secret"  # noqa: S105
 NO_PASSWORD = "!"  # noqa: S105
@@ -227,28 +229,36 @@ def clip_batch(video: uuid.UUID, first: int, size: int, tag: str) -> dict[str, o
 async def poster(
     site: Site, http: httpx.AsyncClient, load: Load, viewers: Viewers, batch: int, until: float
 ) -> None:
+    """Closed loop: the next batch as soon as the last one is answered."""
     while time.monotonic() < until:
-        viewer = await viewers.queue.get()
-        step = viewers.steps.get(viewer, 0)
-        viewers.steps[viewer] = step + 1
-        video = site.videos[viewer % len(site.videos)]
-        first = step * batch
-        if first + batch > VIDEO_SECONDS / 2:
-            raise RuntimeError("a viewer reached the end of its video: use more viewers")
-        body = clip_batch(video, first, batch, f"v{viewer}s{step}")
-        start = time.perf_counter()
-        response = await http.post(
-            "/api/v1/activity",
-            json=body,
-            headers={"Authorization": f"Bearer {site.viewers[viewer]}"},
-        )
-        load.latencies.append(time.perf_counter() - start)
-        if response.status_code == 202:
-            load.accepted += batch
-            viewers.posted += batch
-        else:
-            load.refused[response.status_code] = load.refused.get(response.status_code, 0) + 1
-        viewers.queue.put_nowait(viewer)
+        await post_one(site, http, load, viewers, batch)
+
+
+async def post_one(
+    site: Site, http: httpx.AsyncClient, load: Load, viewers: Viewers, batch: int
+) -> None:
+    """The next viewer in turn posts its next `batch` clips."""
+    viewer = await viewers.queue.get()
+    step = viewers.steps.get(viewer, 0)
+    viewers.steps[viewer] = step + 1
+    video = site.videos[viewer % len(site.videos)]
+    first = step * batch
+    if first + batch > VIDEO_SECONDS / 2:
+        raise RuntimeError("a viewer reached the end of its video: use more viewers")
+    body = clip_batch(video, first, batch, f"v{viewer}s{step}")
+    start = time.perf_counter()
+    response = await http.post(
+        "/api/v1/activity",
+        json=body,
+        headers={"Authorization": f"Bearer {site.viewers[viewer]}"},
+    )
+    load.latencies.append(time.perf_counter() - start)
+    if response.status_code == 202:
+        load.accepted += batch
+        viewers.posted += batch
+    else:
+        load.refused[response.status_code] = load.refused.get(response.status_code, 0) + 1
+    viewers.queue.put_nowait(viewer)
 
 
 async def prober(
@@ -284,29 +294,51 @@ async def _wait_likes(counters: Counters, site: Site, likes: int, load: Load, se
         if (counts.likes if counts else 0) == likes:
             load.lags.append(time.perf_counter() - sent)
             return
-        if time.perf_counter() - sent > 60:
-            raise RuntimeError("a probe was not counted within 60 s")
+        if time.perf_counter() - sent > PROBE_GIVE_UP:
+            raise RuntimeError(f"a probe was not counted within {PROBE_GIVE_UP} s")
         await asyncio.sleep(0.01)
 
 
-async def run_load(
-    site: Site, counters: Counters, seconds: float, batch: int
-) -> tuple[Load, Viewers]:
-    load, viewers = Load(), Viewers(asyncio.Queue())
-    for viewer in range(len(site.viewers)):
-        viewers.queue.put_nowait(viewer)
-    limits = httpx.Limits(
-        max_connections=CONCURRENCY + 2, max_keepalive_connections=CONCURRENCY + 2
+async def capacity(
+    site: Site, http: httpx.AsyncClient, viewers: Viewers, seconds: float, batch: int
+) -> Load:
+    """As much as the site takes: CONCURRENCY posters, each sending again once answered."""
+    load = Load()
+    until = time.monotonic() + seconds
+    start = time.perf_counter()
+    await asyncio.gather(
+        *(poster(site, http, load, viewers, batch, until) for _ in range(CONCURRENCY))
     )
-    async with httpx.AsyncClient(base_url=site.url, limits=limits, timeout=30) as http:
-        warm = time.monotonic() + 3  # connections, caches, first partitions
-        await asyncio.gather(*(poster(site, http, Load(), viewers, batch, warm) for _ in range(4)))
-        until = time.monotonic() + seconds
-        start = time.perf_counter()
-        tasks = [poster(site, http, load, viewers, batch, until) for _ in range(CONCURRENCY)]
-        await asyncio.gather(*tasks, prober(site, http, counters, load, until))
-        load.rate = load.accepted / (time.perf_counter() - start)
-    return load, viewers
+    load.rate = load.accepted / (time.perf_counter() - start)
+    return load
+
+
+async def at_rate(
+    site: Site,
+    http: httpx.AsyncClient,
+    counters: Counters,
+    viewers: Viewers,
+    plan: tuple[float, float, int],
+) -> Load:
+    """Open loop: a batch every batch / rate seconds whatever the answers (at most
+    MAX_IN_FLIGHT waiting), so latency is measured at that rate, not at saturation."""
+    rate, seconds, batch = plan
+    load, in_flight = Load(), set[asyncio.Task[None]]()
+    interval = batch / rate
+    start = time.perf_counter()
+    until = time.monotonic() + seconds
+    probe = asyncio.create_task(prober(site, http, counters, load, until))
+    tick = 0
+    while time.monotonic() < until:
+        tick += 1
+        if len(in_flight) < MAX_IN_FLIGHT:
+            task = asyncio.create_task(post_one(site, http, load, viewers, batch))
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+        await asyncio.sleep(max(0.0, start + tick * interval - time.perf_counter()))
+    await asyncio.gather(*in_flight, probe)
+    load.rate = load.accepted / (time.perf_counter() - start)
+    return load
 
 
 async def drained(counters: Counters, site: Site, expect_ms: int) -> float:
@@ -396,41 +428,65 @@ async def _cleanup_nats(prefix: str) -> None:
     await bus.close()
 
 
-async def run_site(kind: str, args: argparse.Namespace) -> dict[str, object]:
+@contextlib.contextmanager
+def workdir(kind: str, *, keep: bool) -> Iterator[str]:
+    if keep:
+        path = tempfile.mkdtemp(prefix=f"bench-activity-{kind}-")
+        print(f"{kind}: processes' logs kept in {path}", flush=True)
+        yield path
+        return
     with tempfile.TemporaryDirectory(prefix=f"bench-activity-{kind}-") as tmp:
+        yield tmp
+
+
+async def run_site(kind: str, args: argparse.Namespace) -> dict[str, object]:
+    with workdir(kind, keep=args.keep) as tmp:
         deployment = embedded if kind == "embedded" else scaled
         async with deployment(Path(tmp)) as site:
             await seed(site, args.viewers)
             engine = make_engine(site.settings.resolved_database_url())
             counters = build_counters(site.settings, make_sessionmaker(engine))
             try:
-                cpu = cpu_seconds(site.pids)
-                load, viewers = await run_load(site, counters, args.seconds, args.batch)
-                drain = await drained(counters, site, viewers.posted * 2000)
-                cpu = cpu_seconds(site.pids) - cpu
+                return await _measure(kind, site, counters, args)
             finally:
                 if site.settings.redis_url:
                     await counters.replace_all(CounterTotals(), set())
                 await counters.close()
                 await engine.dispose()
-    return _figures(kind, load, drain, viewers.posted, cpu)
 
 
-def _figures(kind: str, load: Load, drain: float, posted: int, cpu: float) -> dict[str, object]:
+async def _measure(
+    kind: str, site: Site, counters: Counters, args: argparse.Namespace
+) -> dict[str, object]:
+    viewers = Viewers(asyncio.Queue())
+    for viewer in range(len(site.viewers)):
+        viewers.queue.put_nowait(viewer)
+    limits = httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT)
+    async with httpx.AsyncClient(base_url=site.url, limits=limits, timeout=60) as http:
+        cpu = cpu_seconds(site.pids)
+        await capacity(site, http, viewers, 3, args.batch)  # warm-up: connections, caches
+        most = await capacity(site, http, viewers, args.seconds, args.batch)
+        first_drain = await drained(counters, site, viewers.posted * 2000)
+        goal = await at_rate(site, http, counters, viewers, (args.rate, args.seconds, args.batch))
+        drain = await drained(counters, site, viewers.posted * 2000)
+        cpu = cpu_seconds(site.pids) - cpu
     return {
         "mode": kind,
-        # clipcast's processes only (not PostgreSQL, NATS or Redis), warm-up and drain included
-        "clipcast cpu ms / 1k events": round(cpu / posted * 1e6) if posted else 0,
-        "events/s": round(load.rate),
-        "requests": len(load.latencies),
-        "refused": load.refused,
-        "api p50 ms": round(percentile(load.latencies, 50) * 1000, 1),
-        "api p99 ms": round(percentile(load.latencies, 99) * 1000, 1),
-        "lag p50 ms": round(percentile(load.lags, 50) * 1000),
-        "lag p99 ms": round(percentile(load.lags, 99) * 1000),
-        "probes": load.probes,
-        "drain s": round(drain, 2),
-        "posted (all counted)": posted,
+        "capacity events/s": round(most.rate),
+        "capacity api p99 ms": round(percentile(most.latencies, 99) * 1000),
+        "capacity backlog drained s": round(first_drain, 1),
+        "offered events/s": args.rate,
+        "ingested events/s": round(goal.rate),
+        "api p50 ms": round(percentile(goal.latencies, 50) * 1000, 1),
+        "api p99 ms": round(percentile(goal.latencies, 99) * 1000, 1),
+        "lag p50 ms": round(percentile(goal.lags, 50) * 1000),
+        "lag p99 ms": round(percentile(goal.lags, 99) * 1000),
+        "probes": goal.probes,
+        "refused": {**most.refused, **goal.refused},
+        "drain after s": round(drain, 2),
+        # clipcast's processes only (not PostgreSQL, NATS or Redis), warm-up and drains included
+        "clipcast cpu ms / 1k events": round(cpu / viewers.posted * 1e6),
+        "posted (all counted)": viewers.posted,
     }
 
 
@@ -480,6 +536,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--viewers", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=20_000.0, help="offered events/s")
+    parser.add_argument("--keep", action="store_true", help="keep the processes' logs")
     parser.add_argument("--modes", nargs="+", default=["embedded", "scaled"])
     args = parser.parse_args()
     asyncio.run(main_async(args))

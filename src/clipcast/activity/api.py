@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from clipcast.accounts.service import user_for_token
 from clipcast.activity import reads, service
+from clipcast.activity.gate import IngestGate
 from clipcast.activity.limits import RateLimits
 from clipcast.activity.schemas import (
     AcceptedOut,
@@ -44,22 +45,23 @@ async def post_activity(request: Request, response: Response, adapters: Adapters
     """A batch of the caller's events; 202 once it is in the outbox (applied within seconds)."""
     settings = adapters.settings
     batch_in = parse_batch(await _capped_body(request, settings.activity_max_bytes))
-    caller = await _caller(
-        request,
-        response,
-        sessions=adapters.sessions,
-        secret=adapters.secret,
-        cookie_secure=settings.cookie_secure,
-        body_csrf=batch_in.csrf,
-    )
-    batch = await service.accept_batch(
-        sessions=adapters.sessions,
-        caller=caller,
-        events=[to_event(raw) for raw in batch_in.events],
-        rules=_rules(request, settings),
-        now=utcnow(),
-        monotonic=time.monotonic(),
-    )
+    async with _gate(request).slot():
+        caller = await _caller(
+            request,
+            response,
+            sessions=adapters.sessions,
+            secret=adapters.secret,
+            cookie_secure=settings.cookie_secure,
+            body_csrf=batch_in.csrf,
+        )
+        batch = await service.accept_batch(
+            sessions=adapters.sessions,
+            caller=caller,
+            events=[to_event(raw) for raw in batch_in.events],
+            rules=_rules(request, settings),
+            now=utcnow(),
+            monotonic=time.monotonic(),
+        )
     return AcceptedOut(batch_id=batch.id, accepted=len(batch.events))
 
 
@@ -88,6 +90,13 @@ def _rules(request: Request, settings: Settings) -> service.IngestRules:
         rules = service.IngestRules(settings.activity_max_events, settings.clip_seconds, limits)
         request.app.state.activity_rules = rules
     return rules
+
+
+def _gate(request: Request) -> IngestGate:
+    gate: IngestGate | None = getattr(request.app.state, "activity_gate", None)
+    if gate is None:
+        gate = request.app.state.activity_gate = IngestGate()
+    return gate
 
 
 def _token_users(request: Request) -> TokenUsers:
