@@ -18,12 +18,14 @@ const PATIENCE_CLIPS = 4; // late by this many clips: ask `current` where the ed
 const KEEP_BEHIND_S = 30; // media kept behind the playhead (memory stays bounded)
 // Where a join starts: this far behind "clip published", on the clip documents' wall clock.
 const EDGE_MARGIN_S = 0.25;
-// Then the distance is held by what matters for stalls: the media left in the buffer when the
-// next clip arrives ("slack"). More than SLACK_HIGH: a little faster (less latency); less than
-// SLACK_LOW: a little slower (a late clip costs some latency, not a stall).
-const SLACK_LOW_S = 0.12;
-const SLACK_HIGH_S = 0.3;
-const SLACK_KEPT = 3; // the smallest of the last few decides
+// Then the distance is held by what matters for stalls: the media left in the buffer when a
+// clip arrives, as it would have been had the clip come when due ("slack"). It is held a
+// little above how late clips have been coming (the 90th percentile of the last LATE_KEPT),
+// by playing a few percent slower or faster: on a quiet network and server, a tenth of a
+// second; when clips come late, as much more as needed to play on without stalls.
+const SLACK_FLOOR_S = 0.1;
+const SLACK_BAND_S = 0.2; // above the wanted slack by more than this: a little faster
+const LATE_KEPT = 15; // 30 s of clips
 const JUMP_BEHIND_S = 3; // further behind than target + this: jump instead of speeding up
 
 export class LivePlayer extends EventTarget {
@@ -44,7 +46,8 @@ export class LivePlayer extends EventTarget {
     this.lastDoc = null;
     this.viewers = null;
     this.hls = null;
-    this.slacks = [];
+    this.lates = []; // seconds each recent clip came after it was due
+    this.slack = null; // the latest clip's slack, as if it had come when due
   }
 
   async start() {
@@ -87,7 +90,7 @@ export class LivePlayer extends EventTarget {
 
   goLive() {
     this._userPaused = false;
-    this.slacks = [];
+    this.slack = null;
     const end = this._bufferedEnd();
     if (end === null) return;
     const latency = this.latency();
@@ -125,6 +128,7 @@ export class LivePlayer extends EventTarget {
     await this._openSource();
     let url = firstUrl;
     let jump = true; // the first clip (and the first after a reconnect) starts at the target latency
+    let due = null; // when the document at `url` was due (ms, local clock)
     while (this.running) {
       let doc;
       try {
@@ -138,7 +142,7 @@ export class LivePlayer extends EventTarget {
           continue;
         }
         if (doc.ended) return this._ended(doc, url);
-        await this._play(doc, url, jump);
+        await this._play(doc, url, jump ? null : due);
       } catch (error) {
         if (!(error instanceof TypeError)) throw error; // TypeError: the network failed
         this._status("reconnecting");
@@ -149,6 +153,7 @@ export class LivePlayer extends EventTarget {
       }
       jump = false;
       url = new URL(doc.next.url, url).href;
+      due = this._due(doc);
       await this._untilDue(doc);
     }
   }
@@ -187,7 +192,9 @@ export class LivePlayer extends EventTarget {
     if (wait > 0) await sleep(wait);
   }
 
-  async _play(doc, docUrl, jump) {
+  // `due`: when this clip was due (ms); null for the first one after a join or a reconnect.
+  async _play(doc, docUrl, due) {
+    const jump = due === null;
     const rendition = this._choose(doc.renditions);
     const initUrl = new URL(rendition.init, docUrl).href;
     if (this.sourceBuffer === undefined) this._addBuffer(rendition.codecs);
@@ -200,14 +207,14 @@ export class LivePlayer extends EventTarget {
     const data = await this._bytes(clipUrl);
     this._measure(data.byteLength, performance.now() - sent);
     const start = this._bufferedEnd() ?? 0;
-    if (!jump && !this.video.paused) this._slack(start - this.video.currentTime);
+    if (!jump && !this.video.paused) this._arrived(start - this.video.currentTime, due);
     await this._append(data);
     const end = this._bufferedEnd() ?? start + doc.duration;
     this.spans.push({ start, end, pdt: Date.parse(doc.program_date_time), index: doc.index });
     this.resolution = rendition.resolution;
     this._trim();
     if (jump) {
-      this.slacks = [];
+      this.slack = null;
       this._seekToTarget(start, end);
     }
     if (this.video.paused && !this._userPaused) this.video.play().catch(() => {});
@@ -315,23 +322,35 @@ export class LivePlayer extends EventTarget {
       viewers: this.viewers,
       resolution: this.resolution ?? null,
       target: this.target,
+      slack: this.slack,
+      wantedSlack: this.wantedSlack(),
     };
     this.dispatchEvent(new CustomEvent("stats", { detail }));
   }
 
-  _slack(seconds) {
-    this.slacks.push(seconds);
-    if (this.slacks.length > SLACK_KEPT) this.slacks.shift();
+  // A clip arrived with `left` seconds still to play before it; it was due at `due` (ms).
+  _arrived(left, due) {
+    const late = due === null ? 0 : Math.max(0, (Date.now() - due) / 1000);
+    this.lates.push(late);
+    if (this.lates.length > LATE_KEPT) this.lates.shift();
+    this.slack = left + late;
+  }
+
+  // The slack wanted now: a little above how late clips have been coming.
+  wantedSlack() {
+    const sorted = [...this.lates].sort((a, b) => a - b);
+    const p90 = sorted.length ? sorted[Math.floor(0.9 * (sorted.length - 1))] : 0;
+    return SLACK_FLOOR_S + p90;
   }
 
   // A few percent faster or slower (nobody hears it): slower first of all when the buffer
   // runs thin, so a late clip costs a little latency rather than a stall.
   _rate(latency, buffer) {
-    if (buffer < SLACK_LOW_S) return 0.95;
-    if (!this.slacks.length) return latency > this.target + 0.2 ? 1.05 : 1;
-    const slack = Math.min(...this.slacks);
-    if (slack < SLACK_LOW_S) return 0.97;
-    if (slack > SLACK_HIGH_S && buffer > SLACK_HIGH_S) return 1.05;
+    if (buffer < SLACK_FLOOR_S) return 0.95;
+    if (this.slack === null) return latency > this.target + 0.2 ? 1.05 : 1;
+    const wanted = this.wantedSlack();
+    if (this.slack < wanted) return 0.97;
+    if (this.slack > wanted + SLACK_BAND_S && buffer > wanted + SLACK_BAND_S) return 1.05;
     return 1;
   }
 
