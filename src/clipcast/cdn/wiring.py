@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
+import logging
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from clipcast.adapters.bus.base import Bus, Subscription
+from clipcast.adapters.bus.base import Bus, BusUnavailable, Subscription
 from clipcast.adapters.storage.base import ObjectStorage
 from clipcast.cdn.access import AccessCache
 from clipcast.cdn.asgi import MediaServer
@@ -18,6 +20,10 @@ from clipcast.cdn.invalidation import TOPICS, forget_on_commit, forget_on_event
 from clipcast.cdn.objects import ObjectCache
 from clipcast.cdn.service import access_loader
 from clipcast.videos.chain import object_prefix
+
+log = logging.getLogger(__name__)
+
+FOLLOW_RETRY_SECONDS = 5.0
 
 
 def cdn_group(node: str) -> str:
@@ -54,14 +60,34 @@ async def running_cdn(
         objects.forget_prefix(object_prefix(video_id))
 
     undo = forget_on_commit(engine.sync_engine, forget)
-    subscription: Subscription | None = None
+    following: asyncio.Task[Subscription] | None = None
+    if bus is not None:
+        following = asyncio.create_task(_follow(bus, cdn_group(node), forget))
     try:
-        if bus is not None:
-            subscription = await bus.subscribe(
-                cdn_group(node), list(TOPICS), forget_on_event(forget)
-            )
         yield MediaServer(access=access, objects=objects, secret=secret, observers=observers)
     finally:
         undo()
-        if subscription is not None:
-            await subscription.stop()
+        if following is not None:
+            await _stop(following)
+
+
+async def _follow(bus: Bus, group: str, forget: Callable[[uuid.UUID], None]) -> Subscription:
+    """Subscribe to other processes' changes, retrying while the bus is away. An API process
+    must start and take uploads with NATS down (its commits wait in the outbox); meanwhile the
+    access cache's expiry bounds how long another process's change goes unseen here."""
+    while True:
+        try:
+            return await bus.subscribe(group, list(TOPICS), forget_on_event(forget))
+        except BusUnavailable as exc:
+            log.warning("CDN cache cannot follow the bus yet (%s); retrying", exc)
+            await asyncio.sleep(FOLLOW_RETRY_SECONDS)
+
+
+async def _stop(following: asyncio.Task[Subscription]) -> None:
+    if not following.done():
+        following.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await following
+        return
+    if following.exception() is None:
+        await following.result().stop()
