@@ -136,6 +136,22 @@ async def test_clip_reaches_and_hourly_views(counters: Counters) -> None:
     assert await counters.views_by_hour(video, 0, 10**6) == {100: 2, 103: 1}
 
 
+async def test_a_batch_of_many_clips_applies_whole(counters: Counters) -> None:
+    video, other = uuid.uuid4(), uuid.uuid4()
+    deltas = CounterDeltas()
+    for clip in range(600):  # a long batch of clip views touches hundreds of clips
+        deltas.clips[(video, clip)] += 1
+    deltas.clips[(other, 0)] += 2
+    deltas.clips[(other, 1)] -= 0  # zero moves are skipped
+    deltas.videos[(video, "watch_ms")] += 1_200_000
+    await counters.apply(uuid.uuid4(), deltas)
+    reached = await counters.clip_views(video)
+    assert len(reached) == 600
+    assert set(reached.values()) == {1}
+    assert await counters.clip_views(other) == {0: 2}
+    assert (await _counts(counters, video)).watch_ms == 1_200_000
+
+
 async def test_hot_sums_buckets_with_their_weights(counters: Counters) -> None:
     old_star, fresh, other_scope = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     now = int(utcnow().timestamp()) // 3600  # buckets far in the past expire (Redis)

@@ -80,28 +80,43 @@ class CounterDeltas:
             self.hot[key] += score
         self.comments.update(other.comments)
 
-    def to_json(self) -> dict[str, list[list[Any]]]:
-        return {
-            "videos": [[str(v), f, n] for (v, f), n in self.videos.items() if n],
-            "clips": [[str(v), c, n] for (v, c), n in self.clips.items() if n],
-            "hours": [[str(v), h, n] for (v, h), n in self.hours.items() if n],
-            "hot": [[s, h, str(v), n] for (s, h, v), n in self.hot.items() if n],
-            "comments": [[str(v), str(c), f, n] for (v, c, f), n in self.comments.items() if n],
-        }
+    def to_json(self) -> dict[str, Any]:
+        """Grouped by video, so reading it back parses each video id once (a batch of clip
+        views has one entry per clip)."""
+        out: dict[str, Any] = {"videos": {}, "clips": {}, "hours": {}, "comments": {}}
+        for (v, f), n in self.videos.items():
+            if n:
+                out["videos"].setdefault(str(v), {})[f] = n
+        for name, part in (("clips", self.clips), ("hours", self.hours)):
+            for (v, at), n in part.items():
+                if n:
+                    out[name].setdefault(str(v), []).append([at, n])
+        for (v, c, f), n in self.comments.items():
+            if n:
+                out["comments"].setdefault(str(v), []).append([str(c), f, n])
+        out["hot"] = [[s, h, str(v), n] for (s, h, v), n in self.hot.items() if n]
+        return out
 
     @classmethod
-    def from_json(cls, data: dict[str, list[list[Any]]]) -> CounterDeltas:
+    def from_json(cls, data: dict[str, Any]) -> CounterDeltas:
         out = cls()
-        for v, f, n in data.get("videos", []):
-            out.videos[(uuid.UUID(v), f)] += n
-        for v, c, n in data.get("clips", []):
-            out.clips[(uuid.UUID(v), c)] += n
-        for v, h, n in data.get("hours", []):
-            out.hours[(uuid.UUID(v), h)] += n
-        for s, h, v, n in data.get("hot", []):
-            out.hot[(s, h, uuid.UUID(v))] += n
-        for v, c, f, n in data.get("comments", []):
-            out.comments[(uuid.UUID(v), uuid.UUID(c), f)] += n
+        for v, fields in data["videos"].items():
+            video = uuid.UUID(v)
+            for f, n in fields.items():
+                out.videos[(video, f)] += n
+        for name, part in (("clips", out.clips), ("hours", out.hours)):
+            for v, pairs in data[name].items():
+                video = uuid.UUID(v)
+                for at, n in pairs:
+                    part[(video, at)] += n
+        for v, triples in data["comments"].items():
+            video = uuid.UUID(v)
+            for c, f, n in triples:
+                out.comments[(video, uuid.UUID(c), f)] += n
+        videos: dict[str, uuid.UUID] = {}
+        for s, h, v, n in data["hot"]:
+            video = videos.get(v) or videos.setdefault(v, uuid.UUID(v))
+            out.hot[(s, h, video)] += n
         return out
 
 

@@ -28,25 +28,28 @@ from clipcast.adapters.counters.base import (
     VideoCounts,
 )
 
-# KEYS[1] is the batch's marker; each further key has 4 ARGV entries (after ARGV[1], the
-# marker's TTL): kind, member, amount, expire-at. SET NX and the increments run as one script,
-# which Redis executes atomically: either the batch is applied whole and remembered, or not.
+# KEYS[1] is the batch's marker, the other KEYS the keys it touches. ARGV[1] is the marker's
+# TTL, ARGV[2] the increments as lines of tab-separated fields: "h <key#> <field> <n> …" adds
+# to hash fields, "z <key#> <expire-at or -> <member> <n> …" to sorted-set members. One text
+# argument rather than thousands: redis-py encodes each argument in Python, and a batch of
+# clip views touches hundreds of clips. SET NX and the increments run as one script, which
+# Redis executes atomically: the batch is applied whole and remembered, or not at all.
 APPLY_SCRIPT = """
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
-local a = 2
-for i = 2, #KEYS do
-  local kind, member, amount, at = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
-  a = a + 4
-  if kind == 'h' then
-    redis.call('HINCRBY', KEYS[i], member, amount)
+for line in string.gmatch(ARGV[2], '[^\\n]+') do
+  local f = {}
+  for part in string.gmatch(line, '[^\\t]+') do f[#f + 1] = part end
+  local key = KEYS[tonumber(f[2])]
+  if f[1] == 'h' then
+    for i = 3, #f, 2 do redis.call('HINCRBY', key, f[i], f[i + 1]) end
   else
-    redis.call('ZINCRBY', KEYS[i], amount, member)
-    if at ~= '' then redis.call('EXPIREAT', KEYS[i], at) end
+    for i = 4, #f, 2 do redis.call('ZINCRBY', key, f[i + 1], f[i]) end
+    if f[3] ~= '-' then redis.call('EXPIREAT', key, f[3]) end
   end
 end
 return 1
 """
-Op = tuple[str, str, str, str | int | float, str | int]  # key, kind, member, amount, expire-at
+Line = tuple[str, str, int, list[tuple[str, int | float]]]  # key, kind, expire-at, pairs
 WRITE_CHUNK = 1000
 
 
@@ -78,33 +81,51 @@ class RedisCounters:
 
     def _script_args(
         self, batch_id: uuid.UUID, deltas: CounterDeltas
-    ) -> tuple[list[str], list[str | int | float]]:
-        ops = list(self._ops(deltas))
-        keys = [self._k("ap", batch_id)] + [op[0] for op in ops]
-        args: list[str | int | float] = [APPLIED_TTL_SECONDS]
-        for _key, kind, member, amount, at in ops:
-            args.extend((kind, member, amount, at))
-        return keys, args
+    ) -> tuple[list[str], list[str | int]]:
+        keys = [self._k("ap", batch_id)]
+        numbers: dict[str, int] = {}
+        lines = []
+        for key, kind, expire, pairs in self._lines(deltas):
+            number = numbers.get(key)
+            if number is None:
+                keys.append(key)
+                number = numbers[key] = len(keys)
+            fields = "\t".join(f"{member}\t{amount}" for member, amount in pairs)
+            head = f"h\t{number}" if kind == "h" else f"z\t{number}\t{expire or '-'}"
+            lines.append(f"{head}\t{fields}")
+        return keys, [APPLIED_TTL_SECONDS, "\n".join(lines)]
 
-    def _ops(self, d: CounterDeltas) -> Iterable[Op]:
+    def _lines(self, d: CounterDeltas) -> Iterable[Line]:
+        """Increments grouped by key: (key, kind, expire-at, [(member, amount), …])."""
+        hashes: dict[str, list[tuple[str, int | float]]] = {}
         for (video, name), n in d.videos.items():
-            if n:
-                yield self._k("v", video), "h", name, int(n), ""
+            hashes.setdefault(self._k("v", video), []).append((name, int(n)))
         for (video, clip), n in d.clips.items():
-            if n:
-                yield self._k("vc", video), "h", str(clip), int(n), ""
+            hashes.setdefault(self._k("vc", video), []).append((str(clip), int(n)))
         for (video, hour), n in d.hours.items():
-            if n:
-                yield self._k("vh", video), "h", str(hour), int(n), ""
+            hashes.setdefault(self._k("vh", video), []).append((str(hour), int(n)))
+        for (_video, comment, name), n in d.comments.items():
+            hashes.setdefault(self._k("c", comment), []).append((name, int(n)))
+        for key, pairs in hashes.items():
+            kept = [(member, n) for member, n in pairs if n]
+            if kept:
+                yield key, "h", 0, kept
+        yield from self._sorted_lines(d)
+
+    def _sorted_lines(self, d: CounterDeltas) -> Iterable[Line]:
+        sets: dict[tuple[str, int], list[tuple[str, int | float]]] = {}
         for (scope, hour, video), score in d.hot.items():
             if score:
-                at = (hour + HOT_KEEP_HOURS) * 3600
-                yield self._k("hot", scope, hour), "z", str(video), score, at
+                key = self._k("hot", scope, hour)
+                sets.setdefault((key, (hour + HOT_KEEP_HOURS) * 3600), []).append(
+                    (str(video), score)
+                )
         for (video, comment, name), n in d.comments.items():
             if n:
-                yield self._k("c", comment), "h", name, int(n), ""
                 score = int(n) if name == COMMENT_FIELDS[0] else -int(n)
-                yield self._k("pc", video), "z", str(comment), score, ""
+                sets.setdefault((self._k("pc", video), 0), []).append((str(comment), score))
+        for (key, expire), pairs in sets.items():
+            yield key, "z", expire, pairs
 
     async def snapshot(
         self,
