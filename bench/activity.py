@@ -194,7 +194,7 @@ def _video(video: uuid.UUID, owner: uuid.UUID, duration: float, now: object) -> 
 class Load:
     latencies: list[float] = field(default_factory=list)
     accepted: int = 0  # clip views answered 202 while the clock ran
-    refused: dict[int, int] = field(default_factory=dict)
+    refused: dict[int | str, int] = field(default_factory=dict)
     lags: list[float] = field(default_factory=list)
     probes: int = 0
     rate: float = 0.0
@@ -247,11 +247,16 @@ async def post_one(
         raise RuntimeError("a viewer reached the end of its video: use more viewers")
     body = clip_batch(video, first, batch, f"v{viewer}s{step}")
     start = time.perf_counter()
-    response = await http.post(
-        "/api/v1/activity",
-        json=body,
-        headers={"Authorization": f"Bearer {site.viewers[viewer]}"},
-    )
+    headers = {"Authorization": f"Bearer {site.viewers[viewer]}"}
+    for _attempt in range(3):
+        try:
+            response = await http.post("/api/v1/activity", json=body, headers=headers)
+            break
+        except httpx.TransportError as exc:  # e.g. a kept-alive connection the server closed
+            # Sent again as a player would: the same event ids count once whatever happened.
+            load.refused[type(exc).__name__] = load.refused.get(type(exc).__name__, 0) + 1
+    else:
+        raise RuntimeError("three transport errors in a row")
     load.latencies.append(time.perf_counter() - start)
     if response.status_code == 202:
         load.accepted += batch
