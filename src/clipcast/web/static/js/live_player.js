@@ -52,9 +52,15 @@ export class LivePlayer extends EventTarget {
 
   async start() {
     this.running = true;
+    // Joining fast: the Media Source opens while `current` is asked, and the first document
+    // is fetched while it opens.
+    const mse = !this.forceHls && this._mseUsable();
+    const opening = mse ? this._openSource() : null;
     const current = await this._current();
-    if (!this.forceHls && this._mseUsable()) {
-      this._walk(current.document).catch((error) => this._fail(error));
+    if (mse) {
+      const first = this._document(current.document);
+      first.catch(() => {}); // a failure is handled where it is awaited, in the walk
+      this._walk(current.document, opening, first).catch((error) => this._fail(error));
     } else {
       this._fallback(current);
     }
@@ -123,16 +129,18 @@ export class LivePlayer extends EventTarget {
     }
   }
 
-  async _walk(firstUrl) {
+  async _walk(firstUrl, opening, first) {
     this._status("waiting");
-    await this._openSource();
+    await opening;
     let url = firstUrl;
+    let prefetched = first;
     let jump = true; // the first clip (and the first after a reconnect) starts at the target latency
     let due = null; // when the document at `url` was due (ms, local clock)
     while (this.running) {
       let doc;
       try {
-        doc = await this._document(url);
+        doc = await (prefetched ?? this._document(url));
+        prefetched = null;
         if (doc === null) {
           // Too late for too long: the feed was interrupted, or clips were skipped.
           const current = await this._current();
@@ -198,14 +206,18 @@ export class LivePlayer extends EventTarget {
     const rendition = this._choose(doc.renditions);
     const initUrl = new URL(rendition.init, docUrl).href;
     if (this.sourceBuffer === undefined) this._addBuffer(rendition.codecs);
-    if (initUrl !== this.initKey) {
-      await this._append(await this._bytes(initUrl));
-      this.initKey = initUrl;
-    }
     const clipUrl = new URL(rendition.clip, docUrl).href;
     const sent = performance.now();
-    const data = await this._bytes(clipUrl);
+    const needInit = initUrl !== this.initKey;
+    const [init, data] = await Promise.all([
+      needInit ? this._bytes(initUrl) : null,
+      this._bytes(clipUrl),
+    ]);
     this._measure(data.byteLength, performance.now() - sent);
+    if (needInit) {
+      await this._append(init);
+      this.initKey = initUrl;
+    }
     const start = this._bufferedEnd() ?? 0;
     if (!jump && !this.video.paused) this._arrived(start - this.video.currentTime, due);
     await this._append(data);
