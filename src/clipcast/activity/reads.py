@@ -18,8 +18,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from clipcast.activity import inflight, rules
 from clipcast.activity import repository as repo
-from clipcast.activity import rules
 from clipcast.activity.fold import Batch, Fold, History, Keys, keys_of
 from clipcast.activity.rules import Reaction
 from clipcast.adapters.counters.base import (
@@ -111,14 +111,14 @@ async def _pending_state(
     sessions: Sessions, viewer_id: uuid.UUID | None, wanted: Wanted, clip_seconds: int
 ) -> tuple[list[Batch], dict[uuid.UUID, CounterDeltas], Fold]:
     async with sessions() as session:
-        pending = await repo.pending_of(session, viewer_id) if viewer_id else []
+        pending = await inflight.pending_of(session, viewer_id) if viewer_id else []
         ids = [batch.id for batch in pending]
         while True:
-            frozen = await repo.frozen(session, ids)
+            frozen = await inflight.frozen(session, ids)
             keys = _keys(pending, viewer_id, wanted)
             state = await repo.load_fold(session, keys, clip_seconds, lock=False)
             # A batch folded into SQL between the two reads would be folded twice: read again.
-            if await repo.frozen_ids(session, ids) == set(frozen):
+            if await inflight.frozen_ids(session, ids) == set(frozen):
                 return pending, frozen, state
 
 

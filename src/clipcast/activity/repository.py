@@ -8,11 +8,10 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select, tuple_, update
+from sqlalchemy import Table, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clipcast.activity.fold import (
-    Batch,
     CommentReaction,
     Fold,
     History,
@@ -23,16 +22,12 @@ from clipcast.activity.fold import (
 )
 from clipcast.activity.models import CommentReaction as CommentReactionRow
 from clipcast.activity.models import (
-    PendingBatch,
-    PendingDeltas,
     ViewWindow,
     WatchHistory,
 )
 from clipcast.activity.rules import Reaction, Stamp
-from clipcast.adapters.counters.base import CounterDeltas
 from clipcast.comments.models import Comment
 from clipcast.events.inserts import insert_new
-from clipcast.outbox.models import OutboxEvent
 from clipcast.videos.models import Video
 
 ACTIVITY_BATCH = "activity.batch"
@@ -305,65 +300,6 @@ def _sqlite_row(entry: Logged, times: dict[int, Any]) -> tuple[Any, ...]:
         e.action.value, e.clip, e.resolution, e.position, b.id.hex,
         f.views, f.reached, f.watch_ms, f.likes, f.dislikes,
     )  # fmt: skip
-
-
-# -- pending batches and frozen increments -----------------------------------------------
-
-
-def add_batch(session: AsyncSession, batch: Batch, now: datetime) -> None:
-    """The batch's `activity.batch` outbox event, with the batch id as its event id, and its
-    pending row for read-your-writes (which reads the events from the outbox row)."""
-    # As outbox.add_event does, but with the batch id as the event id.
-    event = OutboxEvent(
-        id=batch.id, topic=ACTIVITY_BATCH, payload=batch.to_payload(), created_at=now
-    )
-    session.add(event)
-    session.add(PendingBatch(id=batch.id, viewer_id=batch.viewer_id, received_at=now))
-
-
-async def pending_of(session: AsyncSession, viewer_id: uuid.UUID) -> list[Batch]:
-    """The viewer's batches not yet in the counters, oldest first."""
-    rows = await session.scalars(
-        select(OutboxEvent.payload)
-        .join(PendingBatch, PendingBatch.id == OutboxEvent.id)
-        .where(PendingBatch.viewer_id == viewer_id)
-        .order_by(PendingBatch.received_at, PendingBatch.id)
-    )
-    return [Batch.from_payload(payload) for payload in rows]
-
-
-def freeze(
-    session: AsyncSession, batch_id: uuid.UUID, deltas: CounterDeltas, now: datetime
-) -> None:
-    session.add(PendingDeltas(batch_id=batch_id, deltas=deltas.to_json(), created_at=now))
-
-
-async def frozen(
-    session: AsyncSession, batch_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, CounterDeltas]:
-    if not batch_ids:
-        return {}
-    rows = await session.execute(
-        select(PendingDeltas.batch_id, PendingDeltas.deltas).where(
-            PendingDeltas.batch_id.in_(batch_ids)
-        )
-    )
-    return {row.batch_id: CounterDeltas.from_json(row.deltas) for row in rows}
-
-
-async def frozen_ids(session: AsyncSession, batch_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
-    if not batch_ids:
-        return set()
-    rows = await session.scalars(
-        select(PendingDeltas.batch_id).where(PendingDeltas.batch_id.in_(batch_ids))
-    )
-    return set(rows)
-
-
-async def settle(session: AsyncSession, batch_ids: Sequence[uuid.UUID]) -> None:
-    """Forget batches the counters store has: their frozen increments and pending rows."""
-    await session.execute(delete(PendingDeltas).where(PendingDeltas.batch_id.in_(batch_ids)))
-    await session.execute(delete(PendingBatch).where(PendingBatch.id.in_(batch_ids)))
 
 
 # -- history -----------------------------------------------------------------------------

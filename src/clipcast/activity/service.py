@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from clipcast.activity import inflight
 from clipcast.activity import repository as repo
 from clipcast.activity.fold import ActivityEvent, Batch, keys_of
 from clipcast.activity.limits import RateLimits
@@ -24,7 +25,7 @@ from clipcast.events.dedupe import handle_batch_once
 from clipcast.videos.access import visible_ids
 
 Sessions = async_sessionmaker[AsyncSession]
-ACTIVITY_BATCH = repo.ACTIVITY_BATCH
+ACTIVITY_BATCH = inflight.ACTIVITY_BATCH
 CONSUMER = "activity"
 # Event times are the client's (so retries and reorderings converge); within these bounds of
 # the server's clock, which also bound how late a batch may be for the hourly view rule.
@@ -84,7 +85,7 @@ async def accept_batch(
         durations = await _visible_durations(session, caller, events, rules.durations)
         _check_videos(events, durations, rules.clip_seconds)
         await _check_comments(session, events)
-        repo.add_batch(session, batch, now)
+        inflight.add_batch(session, batch, now)
     return batch
 
 
@@ -215,7 +216,7 @@ async def fold_into_sql(session: AsyncSession, batches: list[Batch], clip_second
     fold = await repo.load_fold(session, keys, clip_seconds, lock=True)
     now = utcnow()
     for batch in batches:
-        repo.freeze(session, batch.id, fold.batch(batch), now)
+        inflight.freeze(session, batch.id, fold.batch(batch), now)
     await repo.save_fold(session, fold)
 
 
@@ -226,10 +227,10 @@ async def flush(*, sessions: Sessions, counters: Counters, batch_ids: Sequence[u
     if not batch_ids:
         return
     async with sessions() as session:
-        frozen = await repo.frozen(session, batch_ids)
+        frozen = await inflight.frozen(session, batch_ids)
     await counters.apply_many(frozen)
     async with sessions() as session, session.begin():
-        await repo.settle(session, batch_ids)
+        await inflight.settle(session, batch_ids)
 
 
 # -- history edits -----------------------------------------------------------------------
@@ -247,7 +248,7 @@ async def remove_from_history(
 async def clear_history(*, sessions: Sessions, user_id: uuid.UUID, now: datetime) -> None:
     """Erase the user's whole watch history, including batches still on their way."""
     async with sessions() as session, session.begin():
-        pending = await repo.pending_of(session, user_id)
+        pending = await inflight.pending_of(session, user_id)
         videos = {e.video_id for batch in pending for e in batch.events}
         await repo.ensure_history(session, user_id, videos)
         await repo.clear_history(session, user_id, None, _ms(now))
