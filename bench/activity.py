@@ -284,13 +284,25 @@ async def prober(
             ]
         }
         sent = time.perf_counter()
-        response = await http.post(
-            "/api/v1/activity", json=body, headers={"Authorization": f"Bearer {site.probe_token}"}
-        )
+        headers = {"Authorization": f"Bearer {site.probe_token}"}
+        response = await _send_probe(http, body, headers)
         assert response.status_code == 202, response.text
         load.probes += 1
         await _wait_likes(counters, site, int(kind == "like"), load, sent)
         await asyncio.sleep(PROBE_EVERY)
+
+
+async def _send_probe(
+    http: httpx.AsyncClient, body: dict[str, object], headers: dict[str, str]
+) -> httpx.Response:
+    """Sent again while a busy server sheds it (429), as the player would; the lag still
+    counts from the first try."""
+    for _attempt in range(600):
+        response = await http.post("/api/v1/activity", json=body, headers=headers)
+        if response.status_code != 429:
+            return response
+        await asyncio.sleep(float(response.headers.get("retry-after", "1")))
+    raise RuntimeError("the probe was shed for ten minutes")
 
 
 async def _wait_likes(counters: Counters, site: Site, likes: int, load: Load, sent: float) -> None:
