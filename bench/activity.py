@@ -9,22 +9,28 @@ Two deployments, each started fresh as child processes on loopback:
   PostgreSQL, NATS JetStream (127.0.0.1:4222) and Redis (127.0.0.1:6379), each with a
   database / stream prefix / key prefix of this run's own.
 
-Viewers are signed-in users (their rows and tokens seeded in SQL, so no password hashing is
-timed); each posts batches of consecutive clip views of its own long video through
-`POST /api/v1/activity`, CONCURRENCY requests in flight, for SECONDS. Figures:
+Viewers are anonymous (each with a viewer cookie signed with the site's key, as the API sets
+it), or with --signed-in users whose rows and tokens are seeded in SQL (no password hashing is
+timed; every signed-in viewer's activity also asks the recommendations worker, which `serve`
+runs, to remake their list). Each viewer posts batches of BATCH consecutive clip views of its
+own long video through `POST /api/v1/activity`. Two phases, each of SECONDS:
 
-- ingested: events answered 202 per second of the posting phase;
-- API p50 / p99: latency of each POST at the client;
-- lag p50 / p99: a probe viewer posts one clip view of a 1-clip video every PROBE_EVERY
-  seconds (so each probe is one view) and the time from sending it to the counters store
-  showing it (read through the counters port every 10 ms);
-- exact: after the backlog drains, the counters' watch time must equal the clips posted
-  (every clip of a batch is distinct), and the probe video's views the probes sent.
+- capacity: CONCURRENCY posters, each posting again once answered (closed loop): the most
+  events/s the API takes, and how long the pipeline then needs to catch up;
+- at the goal rate: a batch every BATCH / RATE seconds whatever the answers (open loop, at
+  most MAX_IN_FLIGHT waiting), after the first backlog drained: events/s ingested (answered
+  202; a shed batch, 429, is not sent again), API p50 / p99 at the client, and lag p50 / p99:
+  a signed-in probe viewer likes and clears a 1-clip video in turn every PROBE_EVERY s, timed
+  from sending to the counters store (read through the counters port every 10 ms) showing it.
+- exact: after each drain the counters' watch time must equal the clips answered 202
+  (every clip posted is new watch time), or the bench fails.
+- clipcast's own CPU (its processes only, not PostgreSQL, NATS or Redis) per 1,000 events.
 
-Anchor: a raw Redis pipeline of HINCRBY, the same number of increments as events ingested,
-BATCH per round trip, CONCURRENCY connections: what the counters store itself can take.
+Anchor: a raw Redis pipeline of HINCRBY, as many increments as events posted, BATCH per round
+trip, CONCURRENCY connections, in the same run: what the counters store itself takes.
 
-    .venv/bin/python bench/activity.py [--seconds 30] [--batch 100] [--viewers 2000]
+    .venv/bin/python bench/activity.py [--seconds 30] [--batch 500] [--rate 20000]
+        [--viewers 2000] [--modes embedded scaled] [--signed-in] [--keep]
 
 Goal (issue 10): ≥ 20,000 events/s ingested (batched), API p99 < 50 ms, lag p99 < 2 s.
 """
@@ -55,6 +61,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from clipcast.accounts.models import User
 from clipcast.accounts.service import TokenKind, issue_token
+from clipcast.activity.viewers import VIEWER_COOKIE, sign_viewer
 from clipcast.adapters.counters.base import Counters, CounterTotals
 from clipcast.bootstrap import build_counters
 from clipcast.core.clock import utcnow
@@ -84,7 +91,7 @@ class Site:
     url: str
     env: dict[str, str]
     settings: Settings
-    viewers: list[str] = field(default_factory=list)  # bearer tokens
+    viewers: list[dict[str, str]] = field(default_factory=list)  # each viewer's auth header
     videos: list[uuid.UUID] = field(default_factory=list)
     probe_video: uuid.UUID = field(default_factory=uuid.uuid4)
     probe_token: str = ""
@@ -137,13 +144,15 @@ def wait_up(url: str, logs: Path) -> None:
 # --- seeding -----------------------------------------------------------------------------
 
 
-async def seed(site: Site, viewers: int) -> None:
-    """Users with tokens (no password: they never log in), and ready long videos."""
+async def seed(site: Site, viewers: int, *, signed_in: bool) -> None:
+    """Ready long videos; viewers anonymous (a viewer cookie signed with the site's key, as
+    the API would have set it) or signed-in users with tokens (no password: they never log
+    in), and a signed-in probe user."""
     engine = make_engine(site.settings.resolved_database_url())
     sessions = make_sessionmaker(engine)
     now = utcnow()
     owner = uuid.uuid4()
-    users = [owner, *(uuid.uuid4() for _ in range(viewers + 1))]
+    users = [owner, *(uuid.uuid4() for _ in range(viewers + 1 if signed_in else 2))]
     async with sessions() as session, session.begin():
         for n, user in enumerate(users):
             name = f"u{n}-{user.hex[:6]}"
@@ -164,7 +173,14 @@ async def seed(site: Site, viewers: int) -> None:
                 ttl=timedelta(days=1),
             )
         )
-    site.probe_token, site.viewers = tokens[0], tokens[1:]
+    site.probe_token = tokens[0]
+    if signed_in:
+        site.viewers = [{"Authorization": f"Bearer {token}"} for token in tokens[1:]]
+    else:
+        key = SECRET.encode()
+        site.viewers = [
+            {"Cookie": f"{VIEWER_COOKIE}={sign_viewer(key, uuid.uuid4())}"} for _ in range(viewers)
+        ]
     await engine.dispose()
 
 
@@ -247,7 +263,7 @@ async def post_one(
         raise RuntimeError("a viewer reached the end of its video: use more viewers")
     body = clip_batch(video, first, batch, f"v{viewer}s{step}")
     start = time.perf_counter()
-    headers = {"Authorization": f"Bearer {site.viewers[viewer]}"}
+    headers = site.viewers[viewer]
     for _attempt in range(3):
         try:
             response = await http.post("/api/v1/activity", json=body, headers=headers)
@@ -460,7 +476,7 @@ async def run_site(kind: str, args: argparse.Namespace) -> dict[str, object]:
     with workdir(kind, keep=args.keep) as tmp:
         deployment = embedded if kind == "embedded" else scaled
         async with deployment(Path(tmp)) as site:
-            await seed(site, args.viewers)
+            await seed(site, args.viewers, signed_in=args.signed_in)
             engine = make_engine(site.settings.resolved_database_url())
             counters = build_counters(site.settings, make_sessionmaker(engine))
             try:
@@ -555,6 +571,9 @@ def main() -> None:
     parser.add_argument("--viewers", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=20_000.0, help="offered events/s")
     parser.add_argument("--keep", action="store_true", help="keep the processes' logs")
+    parser.add_argument(
+        "--signed-in", action="store_true", help="signed-in viewers (default: anonymous)"
+    )
     parser.add_argument("--modes", nargs="+", default=["embedded", "scaled"])
     args = parser.parse_args()
     asyncio.run(main_async(args))

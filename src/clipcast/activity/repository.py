@@ -252,29 +252,43 @@ def _reaction_row(key: tuple[uuid.UUID, uuid.UUID], r: CommentReaction) -> dict[
 
 
 LOG_COLUMNS = (
-    "ts", "viewer_id", "client_id", "signed_in", "video_id", "comment_id", "action", "clip",
-    "resolution", "value", "batch_id", "views", "reached", "watch_ms", "likes", "dislikes",
-)  # fmt: skip
+    "ts",
+    "viewer_id",
+    "client_id",
+    "signed_in",
+    "video_id",
+    "comment_id",
+    "action",
+    "clip",
+    "resolution",
+    "value",
+    "batch_id",
+    "views",
+    "reached",
+    "watch_ms",
+    "likes",
+    "dislikes",
+)
 
 
 async def _append_log(session: AsyncSession, logged: list[Logged]) -> None:
-    """Append the log rows with the driver's executemany: one event is one row, so this is
-    the consumer's hot path, and SQLAlchemy's per-row parameter processing cost more than
-    the insert itself. Values are given as each database stores them (SQLite: text times
-    as SQLAlchemy writes them, hex uuids, 0/1; PostgreSQL: native types). A redelivered
-    copy of an event hits the key and is skipped."""
+    """Append the log rows: one event is one row, so this is the consumer's hot path, and
+    SQLAlchemy's per-row parameter processing cost more than the insert itself. SQLite: the
+    driver's executemany, with values as SQLAlchemy stores them (text times, hex uuids, 0/1).
+    PostgreSQL: one INSERT … SELECT FROM unnest(arrays), a column per array, which asyncpg
+    encodes in C (executemany binds and runs every row on its own). A redelivered copy of an
+    event hits the key and is skipped."""
     conn = await session.connection()
-    if conn.dialect.paramstyle == "qmark":
-        marks, row = ", ".join("?" * len(LOG_COLUMNS)), _sqlite_row
-    else:
-        marks, row = ", ".join(f"${n}" for n in range(1, len(LOG_COLUMNS) + 1)), _native_row
-    # Made of the constants above only; the values are bound.
-    sql = (
-        f"INSERT INTO activity ({', '.join(LOG_COLUMNS)}) VALUES ({marks}) "  # noqa: S608
-        "ON CONFLICT (ts, viewer_id, client_id) DO NOTHING"
-    )
     times: dict[int, Any] = {}  # a batch's events share a few instants: convert each once
-    await conn.exec_driver_sql(sql, [row(entry, times) for entry in logged])
+    rows = [
+        (_sqlite_row if conn.dialect.paramstyle == "qmark" else _native_row)(entry, times)
+        for entry in logged
+    ]
+    if conn.dialect.paramstyle == "qmark":
+        await conn.exec_driver_sql(SQLITE_LOG_INSERT, rows)
+    else:
+        columns = tuple(list(column) for column in zip(*rows, strict=True))
+        await conn.exec_driver_sql(POSTGRES_LOG_INSERT, columns)
 
 
 def _native_row(entry: Logged, times: dict[int, Any]) -> tuple[Any, ...]:
@@ -283,10 +297,54 @@ def _native_row(entry: Logged, times: dict[int, Any]) -> tuple[Any, ...]:
     if ts is None:
         ts = times[e.ts_ms] = ms_to_datetime(e.ts_ms)
     return (
-        ts, b.viewer_id, e.id, b.signed_in, e.video_id, e.comment_id,
-        e.action.value, e.clip, e.resolution, e.position, b.id,
-        f.views, f.reached, f.watch_ms, f.likes, f.dislikes,
-    )  # fmt: skip
+        ts,
+        b.viewer_id,
+        e.id,
+        b.signed_in,
+        e.video_id,
+        e.comment_id,
+        e.action.value,
+        e.clip,
+        e.resolution,
+        e.position,
+        b.id,
+        f.views,
+        f.reached,
+        f.watch_ms,
+        f.likes,
+        f.dislikes,
+    )
+
+
+# Both made of the constants above only; the values are bound.
+SQLITE_LOG_INSERT = (
+    f"INSERT INTO activity ({', '.join(LOG_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join('?' * len(LOG_COLUMNS))}) "
+    "ON CONFLICT (ts, viewer_id, client_id) DO NOTHING"
+)
+LOG_TYPES = (
+    "timestamptz",
+    "uuid",
+    "varchar",
+    "boolean",
+    "uuid",
+    "uuid",
+    "varchar",
+    "integer",
+    "integer",
+    "float8",
+    "uuid",
+    "smallint",
+    "smallint",
+    "integer",
+    "smallint",
+    "smallint",
+)
+POSTGRES_LOG_INSERT = (
+    f"INSERT INTO activity ({', '.join(LOG_COLUMNS)}) SELECT * FROM unnest("  # noqa: S608
+    + ", ".join(f"${n}::{kind}[]" for n, kind in enumerate(LOG_TYPES, start=1))
+    + ") ON CONFLICT (ts, viewer_id, client_id) DO NOTHING"
+)
 
 
 def _sqlite_row(entry: Logged, times: dict[int, Any]) -> tuple[Any, ...]:
@@ -295,11 +353,23 @@ def _sqlite_row(entry: Logged, times: dict[int, Any]) -> tuple[Any, ...]:
     if ts is None:
         ts = times[e.ts_ms] = ms_to_datetime(e.ts_ms).strftime("%Y-%m-%d %H:%M:%S.%f")
     return (
-        ts, b.viewer_id.hex, e.id,
-        int(b.signed_in), e.video_id.hex, e.comment_id.hex if e.comment_id else None,
-        e.action.value, e.clip, e.resolution, e.position, b.id.hex,
-        f.views, f.reached, f.watch_ms, f.likes, f.dislikes,
-    )  # fmt: skip
+        ts,
+        b.viewer_id.hex,
+        e.id,
+        int(b.signed_in),
+        e.video_id.hex,
+        e.comment_id.hex if e.comment_id else None,
+        e.action.value,
+        e.clip,
+        e.resolution,
+        e.position,
+        b.id.hex,
+        f.views,
+        f.reached,
+        f.watch_ms,
+        f.likes,
+        f.dislikes,
+    )
 
 
 # -- history -----------------------------------------------------------------------------

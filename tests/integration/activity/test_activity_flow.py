@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import httpx
+from sqlalchemy import func, select
 
+from clipcast.activity.models import ActivityLog
 from clipcast.bootstrap import Adapters
 from tests.integration.activity.conftest import (
     HandBus,
@@ -150,3 +152,19 @@ async def test_a_deleted_video_takes_its_counters_and_history_rows_along(
     assert await adapters.counters.clip_views(video) == {}
     page = (await client.get("/api/v1/me/history", headers=viewer.headers)).json()
     assert [item["video_id"] for item in page["items"]] == [str(kept)]
+
+
+async def test_a_retried_batch_counts_once(
+    client: httpx.AsyncClient, adapters: Adapters, owner: Person, viewer: Person, bus: HandBus
+) -> None:
+    video = await make_video(adapters, owner)
+    events = [*clip_views(video, [0, 1, 2]), reaction(video, "like", "l")]
+    for _ in range(3):  # the answer was lost twice: the player sends the same events again
+        assert (await post(client, events, viewer.headers)).status_code == 202
+    await bus.drain()
+    body = await stats(client, video, owner.headers)
+    assert (body["views"], body["likes"], body["watch_seconds"]) == (1, 1, 6.0)
+    assert await adapters.counters.clip_views(video) == {0: 1, 1: 1, 2: 1}
+    async with adapters.sessions() as session:
+        logged = await session.scalar(select(func.count()).select_from(ActivityLog))
+    assert logged == len(events)
