@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import cast
 
 from clipcast.adapters.bus.base import BatchBus, Event, Handler, Subscription
+from clipcast.adapters.bus.redelivery import node_group
 from clipcast.bootstrap import Adapters
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def expand(roles: list[Role]) -> set[Role]:
 
 def search_group(node: str) -> str:
     """Every search node keeps a whole index, so each is its own consumer group."""
-    return f"search-{node or socket.gethostname()}".replace(".", "-")
+    return node_group("search", node or socket.gethostname())
 
 
 def _measured(adapters: Adapters, group: str, handler: Handler) -> Handler:
@@ -133,8 +134,14 @@ async def _fill_new_index(adapters: Adapters) -> None:
             log.info("search index was empty: filled with %d videos from SQL", count)
 
 
-async def run_roles(adapters: Adapters, roles: set[Role], stop: asyncio.Event) -> None:
-    """Run the roles until `stop` is set; then stop taking work, give back what is in hand."""
+async def run_roles(
+    adapters: Adapters, roles: set[Role], stop: asyncio.Event, *, fatal: bool = False
+) -> None:
+    """Run the roles until `stop` is set; then stop taking work, give back what is in hand.
+
+    A role whose loop dies is logged with its traceback. With `fatal` (a worker process) it
+    also stops the others and raises RoleFailed, so the process exits non-zero and its
+    supervisor restarts it; inside an API process the API and the other roles go on."""
     tasks: list[asyncio.Task[None]] = []
     if Role.RELAY in roles:
         from clipcast.events.pruning import run_pruner
@@ -164,12 +171,33 @@ async def run_roles(adapters: Adapters, roles: set[Role], stop: asyncio.Event) -
         tasks.append(asyncio.create_task(_run_edge(adapters, stop)))
     if Role.RECS in roles:
         tasks.extend(_recs_tasks(adapters, stop))
+    for task in tasks:
+        task.add_done_callback(lambda done: _role_ended(done, stop if fatal else None))
     subs = await _subscribe(adapters, roles)
     log.info("running roles: %s", ", ".join(sorted(roles)) or "none")
     try:
         await stop.wait()
     finally:
         await _shutdown(subs, tasks)
+    failed = [t for t in tasks if t.done() and not t.cancelled() and t.exception() is not None]
+    if failed and fatal:
+        raise RoleFailed(f"{len(failed)} role task(s) failed; see the log above")
+
+
+class RoleFailed(RuntimeError):
+    """A role's loop ended by an exception: the process exits non-zero so that whatever
+    supervises it (systemd, Kubernetes) restarts it, instead of idling half-alive."""
+
+
+def _role_ended(task: asyncio.Task[None], stop: asyncio.Event | None) -> None:
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None:
+        name = getattr(task.get_coro(), "__qualname__", task.get_name())
+        log.error("role task %s failed", name, exc_info=exc)
+        if stop is not None:
+            stop.set()
 
 
 async def _run_edge(adapters: Adapters, stop: asyncio.Event) -> None:
@@ -258,7 +286,7 @@ async def run_worker_process(adapters: Adapters, roles: set[Role]) -> None:
     stop_metrics = serve_metrics(adapters.metrics, settings.metrics_host, settings.metrics_port)
     try:
         await adapters.storage.check()
-        await run_roles(adapters, roles, stop)
+        await run_roles(adapters, roles, stop, fatal=True)
     finally:
         stop_metrics()
         await adapters.close()

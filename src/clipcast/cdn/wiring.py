@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
-import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from clipcast.adapters.bus.base import Bus, BusUnavailable, Subscription
+from clipcast.adapters.bus.redelivery import node_group
 from clipcast.adapters.storage.base import ObjectStorage
 from clipcast.cdn.access import AccessCache
 from clipcast.cdn.asgi import MediaServer
@@ -27,15 +26,8 @@ FOLLOW_RETRY_SECONDS = 5.0
 
 
 def cdn_group(node: str) -> str:
-    """Each API process keeps its own caches, so each is a consumer group of its own.
-
-    Group names are at most 64 characters; a long node name (host and a deep data dir) keeps
-    its start and gains a digest of the whole, so two nodes never share a group.
-    """
-    name = "cdn-" + re.sub(r"[^A-Za-z0-9_-]+", "-", node).strip("-")
-    if len(name) <= 64:
-        return name
-    return name[:47] + "-" + hashlib.sha256(node.encode()).hexdigest()[:16]
+    """Each API process keeps its own caches, so each is a consumer group of its own."""
+    return node_group("cdn", node)
 
 
 @contextlib.asynccontextmanager

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import uuid
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from clipcast.adapters.bus.base import Bus, Event
+from clipcast.adapters.bus.redelivery import node_group
 from clipcast.cdn.service import access_loader, every_access
 from clipcast.edge.gate import Gate
 
@@ -25,7 +25,7 @@ RETRY_SECONDS = 5.0
 
 def edge_group(node: str) -> str:
     """Every edge host keeps a whole gate, so each is its own consumer group."""
-    return "edge-" + re.sub(r"[^A-Za-z0-9_-]+", "-", node).strip("-")
+    return node_group("edge", node)
 
 
 async def run_edge(

@@ -66,7 +66,8 @@ async def test_posters_hover_previews_and_scrub_tiles_show(
     errors = watch_errors(page)
 
     await page.goto("/")
-    card = page.locator(f'a[href="/watch/{video_id}"] .thumb')
+    # The grid's card: the video may also be in "Popular now" above it, once views count.
+    card = page.locator(f'[data-testid=video-grid] a[href="/watch/{video_id}"] .thumb')
     poster = card.locator("img.thumb-img")
     await expect(poster).to_be_visible()
     assert await poster.evaluate("img => img.complete && img.naturalWidth > 0")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import uuid
 from datetime import datetime
@@ -17,6 +18,19 @@ _TOPIC = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
 DEAD_PREFIX = "dead."
 FIRST_RETRY_SECONDS = 0.05
 MAX_RETRY_SECONDS = 5.0
+
+
+def node_group(kind: str, node: str) -> str:
+    """A consumer group of one node's own (a search index, a CDN cache, an edge gate), named
+    `kind-node` with what a group name cannot hold turned into dashes.
+
+    Group names are at most 64 characters; a long node name (host and a deep data dir) keeps
+    its start and gains a digest of the whole, so two nodes never share a group.
+    """
+    name = f"{kind}-" + re.sub(r"[^A-Za-z0-9_-]+", "-", node).strip("-")
+    if len(name) <= 64:
+        return name
+    return name[:47] + "-" + hashlib.sha256(node.encode()).hexdigest()[:16]
 
 
 def check_names(group: str, topics: list[str]) -> None:
