@@ -1,5 +1,5 @@
 """Bus consumer of activity: batches -> history, the activity log and the counters; a deleted
-video's counters forgotten."""
+video's or comment's counters forgotten."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from clipcast.adapters.bus.base import BatchBus, Event, Subscription
 from clipcast.adapters.counters.base import Counters
 
 VIDEO_DELETED = "video.deleted"
+COMMENT_DELETED = "comment.deleted"
 GROUP = "activity"
-TOPICS = (service.ACTIVITY_BATCH, VIDEO_DELETED)
+TOPICS = (service.ACTIVITY_BATCH, VIDEO_DELETED, COMMENT_DELETED)
 # Bus events (each one API batch of up to CLIPCAST_ACTIVITY_MAX_EVENTS) per transaction.
 MAX_BATCH = 64
 
@@ -33,6 +34,13 @@ async def handle(
     for event in events:
         if event.topic == VIDEO_DELETED:
             await counters.forget_video(uuid.UUID(str(event.payload["video_id"])))
+        elif event.topic == COMMENT_DELETED:
+            # Out of the video's popular-comments set: a removed comment would otherwise keep
+            # a place in sort=top's first page (read filters it, leaving the page short).
+            await counters.forget_comment(
+                uuid.UUID(str(event.payload["video_id"])),
+                uuid.UUID(str(event.payload["comment_id"])),
+            )
     batches = [event for event in events if event.topic == service.ACTIVITY_BATCH]
     if not batches:
         return set()

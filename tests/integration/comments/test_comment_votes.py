@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from clipcast.bootstrap import Adapters
 from tests.integration.activity.conftest import HandBus
 from tests.integration.comments.conftest import listing, posted
 from tests.integration.conftest import auth
@@ -107,3 +108,22 @@ async def test_top_puts_net_liked_threads_first_then_the_rest_newest_first(
     # A removed thread leaves the popular order with it.
     assert (await client.delete(f"/api/v1/comments/{c2['id']}", headers=auth(bob))).is_success
     assert await order("top") == ["c1", "c4", "c3"]
+
+
+async def test_a_removed_comment_leaves_the_counters_once_its_event_is_carried(
+    client: httpx.AsyncClient, adapters: Adapters, bus: HandBus, alice: str, bob: str, video: str
+) -> None:
+    kept, gone = [await posted(client, bob, video, body) for body in ("kept", "gone")]
+    for comment in (kept, gone):
+        await vote(client, alice, video, comment["id"], "comment_like")
+    await bus.drain()
+    video_id = uuid.UUID(video)
+    ranked = {c for c, _ in await adapters.counters.popular_comments(video_id, 0, 10)}
+    assert ranked == {uuid.UUID(kept["id"]), uuid.UUID(gone["id"])}
+
+    assert (await client.delete(f"/api/v1/comments/{gone['id']}", headers=auth(bob))).is_success
+    await bus.deliver(await bus.take(["comment.deleted"]))
+    ranked = {c for c, _ in await adapters.counters.popular_comments(video_id, 0, 10)}
+    assert ranked == {uuid.UUID(kept["id"])}
+    counts = await adapters.counters.comment_counts([uuid.UUID(gone["id"])])
+    assert uuid.UUID(gone["id"]) not in counts or counts[uuid.UUID(gone["id"])].likes == 0
