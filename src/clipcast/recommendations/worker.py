@@ -18,6 +18,9 @@ from clipcast.recommendations.service import ModelCache, RecsConfig
 
 log = logging.getLogger(__name__)
 DUE_POLL_SECONDS = 1.0
+# A refresh with nothing to learn from (no videos watched yet) stores no model; the next try
+# waits this long, or an empty site would refresh again at once, forever (it spun a core).
+NO_MODEL_RETRY_SECONDS = 60.0
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> bool:
@@ -29,11 +32,12 @@ async def _wait(stop: asyncio.Event, seconds: float) -> bool:
 
 async def _seconds_to_next_batch(
     sessions: async_sessionmaker[AsyncSession], config: RecsConfig
-) -> float:
+) -> float | None:
+    """None when no model is stored yet."""
     async with sessions() as session:
         latest = await repo.latest_model(session)
     if latest is None:
-        return 0.0
+        return None
     age = (utcnow() - latest.trained_at).total_seconds()
     return max(0.0, config.refresh_seconds - age)
 
@@ -46,9 +50,14 @@ async def run_batches(
     config: RecsConfig,
     stop: asyncio.Event,
 ) -> None:
+    tried = False
     while not stop.is_set():
-        if await _wait(stop, await _seconds_to_next_batch(sessions, config)):
+        wait = await _seconds_to_next_batch(sessions, config)
+        if wait is None:  # no model yet: at once at start, then now and then
+            wait = min(config.refresh_seconds, NO_MODEL_RETRY_SECONDS) if tried else 0.0
+        if await _wait(stop, wait):
             return
+        tried = True
         try:
             await service.refresh_all(
                 sessions=sessions, counters=counters, storage=storage, config=config, now=utcnow()
