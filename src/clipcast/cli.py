@@ -61,7 +61,7 @@ def serve(
     )
     from clipcast.ops.logs import configure_logging
 
-    configure_logging()
+    configure_logging(media_requests=settings.log_media_requests)
     application = create_app(settings)
     _tune_gc()
     uvicorn.run(application, host=host, port=port, log_config=None, proxy_headers=True)
@@ -105,8 +105,9 @@ def api(
     from clipcast.runtime import Role
     from clipcast.web.app import create_app
 
-    configure_logging()
-    application = create_app(Settings(), roles={Role.RELAY})
+    settings = Settings()
+    configure_logging(media_requests=settings.log_media_requests)
+    application = create_app(settings, roles={Role.RELAY})
     _tune_gc()
     uvicorn.run(application, host=host, port=port, log_config=None, proxy_headers=True)
 

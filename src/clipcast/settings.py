@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     edge_gate_dir: Path | None = None
     edge_resync_seconds: float = Field(default=300.0, gt=0)
     access_token_days: int = 30
+    # uvicorn's access line for each media request answered well (refusals are always
+    # logged): off, a player fetches a clip every two seconds (ops/logs.QuietMedia).
+    log_media_requests: bool = False
 
     # Search: each search node keeps its own tantivy index (None: data_dir/search).
     search_dir: Path | None = None

@@ -43,6 +43,8 @@ def edge_env(scaled_base_env: dict[str, str], edge_port: int, tmp_path: Path) ->
         "CLIPCAST_EDGE_GATE_DIR": str(tmp_path / "gate"),
         "CLIPCAST_REDIS_URL": "redis://127.0.0.1:6379/0",
         "CLIPCAST_REDIS_PREFIX": f"edge-{uuid.uuid4().hex[:8]}",
+        # Every media request an API serves is logged, so none in the logs means none served.
+        "CLIPCAST_LOG_MEDIA_REQUESTS": "true",
     }
 
 

@@ -29,7 +29,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure_logging(level: str = "INFO") -> None:
+class QuietMedia(logging.Filter):
+    """Drops uvicorn's access line of a media request answered well (`/cdn/…`, below 400).
+
+    A player fetches a clip every two seconds per rendition, so those lines would be most of
+    the log and a fifth of a media request's cost; refusals and errors are still logged, and
+    every other request. CLIPCAST_LOG_MEDIA_REQUESTS=true keeps them all."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        # uvicorn's access record: (client, method, path, http version, status)
+        if isinstance(args, tuple) and len(args) == 5:
+            path, status = args[2], args[4]
+            if isinstance(path, str) and path.startswith("/cdn/") and isinstance(status, int):
+                return status >= 400
+        return True
+
+
+def configure_logging(level: str = "INFO", *, media_requests: bool = False) -> None:
     """Send clipcast's and uvicorn's logs through the JSON formatter on stderr."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
@@ -39,3 +56,5 @@ def configure_logging(level: str = "INFO") -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    access = logging.getLogger("uvicorn.access")
+    access.filters[:] = [] if media_requests else [QuietMedia()]
