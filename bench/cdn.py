@@ -164,6 +164,26 @@ def plain_nginx_config(port: int, media: Path, state: Path) -> str:
     )
 
 
+def plain_cache_config(port: int, origin: str, state: Path) -> str:
+    """Plain nginx as a caching proxy of the same origin: the anchor of the edge's cached
+    path (what nginx's proxy_cache itself costs, before anything of ours)."""
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    temps = "".join(f"    {n}_temp_path {state / n};\n" for n in ("client_body", "proxy"))
+    return (
+        f"{user}worker_processes 1;\npid {state / 'nginx.pid'};\n"
+        f"error_log {state / 'error.log'} warn;\nevents {{ worker_connections 4096; }}\n"
+        "http {\n    sendfile on;\n    tcp_nopush on;\n"
+        f"    keepalive_requests 100000;\n    access_log off;\n{temps}"
+        f"    proxy_cache_path {state / 'cache'} levels=1:2 keys_zone=plain:64m "
+        "use_temp_path=off;\n"
+        f"    upstream origin {{ server {origin}; keepalive 32; }}\n"
+        f"    server {{\n        listen 127.0.0.1:{port};\n"
+        "        location /cdn/ { proxy_pass http://origin; proxy_http_version 1.1; "
+        'proxy_set_header Connection ""; proxy_cache plain; proxy_cache_valid 200 1h; }\n'
+        "    }\n}\n"
+    )
+
+
 def edge_config(port: int, origin: DiskOrigin | S3Origin, gate: Path, state: Path) -> str:
     return render(
         EdgeConfig(
@@ -207,18 +227,22 @@ def measure(
 
 def table(figures: list[Figure]) -> str:
     anchor = {(f.media, f.connections): f.rps for f in figures if f.server == "plain nginx"}
+    cache = {(f.media, f.connections): f.rps for f in figures if f.server == "plain nginx cache"}
     order = {name: n for n, name in enumerate(dict.fromkeys(f.server for f in figures))}
     figures = sorted(figures, key=lambda f: (f.media, f.connections, order[f.server]))
     lines = [
-        "| server | media | conns | req/s | MB/s | p50 ms | p99 ms | × nginx "
+        "| server | media | conns | req/s | MB/s | p50 ms | p99 ms | × nginx | × nginx cache "
         "| CPU µs/req | req/s per free core |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for f in figures:
         ratio = f.rps / anchor[(f.media, f.connections)]
+        cell = (f.media, f.connections)
+        cached = f"{f.rps / cache[cell]:.2f}" if "cache" in f.server and cell in cache else "–"
         lines.append(
             f"| {f.server} | {f.media} | {f.connections} | {f.rps:,.0f} | {f.mbps:,.0f} | "
-            f"{f.p50_ms:.2f} | {f.p99_ms:.2f} | {ratio:.2f} | {f.cpu_us:.0f} | {f.capacity:,.0f} |"
+            f"{f.p50_ms:.2f} | {f.p99_ms:.2f} | {ratio:.2f} | {cached} | {f.cpu_us:.0f} | "
+            f"{f.capacity:,.0f} |"
         )
     return "\n".join(lines)
 
@@ -262,7 +286,11 @@ def run(tmp: Path, seconds: int, rounds: int, only: str) -> None:
         gate.create()
         gate.sync([(uuid.UUID(video_id), MediaAccess(public=True, key_version=0))])
         plain_port, edge_port, cache_port = free_port(), free_port(), free_port()
+        plain_cache_port = free_port()
         plain = plain_nginx_config(plain_port, media, tmp / "plain")
+        plain_cache = plain_cache_config(
+            plain_cache_port, f"127.0.0.1:{plain_port}", tmp / "plain-cache"
+        )
         edge = edge_config(edge_port, DiskOrigin(media), gate.root, tmp / "edge")
         # The scaled path at steady state: objects from an S3-style origin (here the plain
         # nginx answers `/{bucket}/videos/…`), served from the edge's proxy_cache once warm.
@@ -272,7 +300,9 @@ def run(tmp: Path, seconds: int, rounds: int, only: str) -> None:
             running_nginx(plain, tmp / "plain", plain_port) as anchor,
             running_nginx(edge, tmp / "edge", edge_port) as edge_nginx,
             running_nginx(cached, tmp / "cache", cache_port) as cache_nginx,
+            running_nginx(plain_cache, tmp / "plain-cache", plain_cache_port) as anchor_cache,
         ):
+            assert anchor_cache.process is not None
             assert anchor.process is not None
             assert edge_nginx.process is not None
             assert cache_nginx.process is not None
@@ -281,12 +311,14 @@ def run(tmp: Path, seconds: int, rounds: int, only: str) -> None:
                 "plain nginx": (anchor.url, public, anchor.process.pid),
                 "edge, public": (edge_nginx.url, public, edge_nginx.process.pid),
                 "edge, token": (edge_nginx.url, signed, edge_nginx.process.pid),
+                "plain nginx cache": (anchor_cache.url, public, anchor_cache.process.pid),
                 "edge cache, public": (cache_nginx.url, public, cache_nginx.process.pid),
                 "edge cache, token": (cache_nginx.url, signed, cache_nginx.process.pid),
                 "embedded, public": (server, public, serve_pid),
                 "embedded, token": (server, signed, serve_pid),
             }
-            servers = {k: v for k, v in servers.items() if only in k or k == "plain nginx"}
+            anchors = ("plain nginx", "plain nginx cache")
+            servers = {k: v for k, v in servers.items() if only in k or k in anchors}
             for base, paths, _pid in servers.values():
                 for path in paths.values():
                     httpx.get(base + path).raise_for_status()
