@@ -567,7 +567,7 @@ async def main_async(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--viewers", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=20_000.0, help="offered events/s")
     parser.add_argument("--keep", action="store_true", help="keep the processes' logs")
