@@ -163,14 +163,14 @@ def server_cpu_seconds(base_url: str) -> float:
 def wait_until_settled(base_url: str, limit: float = 900.0) -> float:
     """Seconds until the server's own start-up work is done: a new search node fills its
     index from SQL (50,000 videos here), the counters' hot lists are made. Requests are timed
-    at steady state, as a site serves them, not beside that one-off work. Settled: under 5 %
-    of a core over two seconds."""
+    at steady state, as a site serves them, not beside that one-off work. Settled: under 15 %
+    of a core over two seconds (idle, its workers' polling costs 5–7 %)."""
     start = time.perf_counter()
     before = server_cpu_seconds(base_url)
     while time.perf_counter() - start < limit:
         time.sleep(2.0)
         now = server_cpu_seconds(base_url)
-        if now - before < 0.1:
+        if now - before < 0.3:
             break
         before = now
     return time.perf_counter() - start
