@@ -54,10 +54,16 @@ def _start(c: Cluster) -> tuple[str, str]:
     c.worker("transcode-1", "transcode")
     c.worker("transcode-2", "transcode")
     edge = c.worker("edge", "edge")
+
+    def gate_written() -> bool:
+        if edge.process.poll() is not None:  # a role that dies ends its worker (RoleFailed)
+            raise AssertionError(f"the edge worker exited:\n{edge.tail()}")
+        return "edge gate in" in edge.log.read_text()
+
     try:
-        eventually(lambda: "edge gate in" in edge.log.read_text(), 120, "the gate's first pass")
-    except AssertionError:
-        raise AssertionError(f"no gate from the edge worker:\n{edge.tail()}") from None
+        eventually(gate_written, 120, "the gate's first pass")
+    except AssertionError as failed:
+        raise AssertionError(f"no gate from the edge worker: {failed}\n{edge.tail()}") from None
     first, second = c.api("api-1"), c.api("api-2")
     assert first.url and second.url
     return first.url, second.url
