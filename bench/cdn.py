@@ -150,38 +150,41 @@ def _latency(out: str, label: str) -> float:
     return float(match[1]) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match[2]]
 
 
-def plain_nginx_config(port: int, media: Path, state: Path) -> str:
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    temps = "".join(f"    {n}_temp_path {state / n};\n" for n in ("client_body", "proxy"))
-    return (
-        f"{user}worker_processes 1;\npid {state / 'nginx.pid'};\n"
-        f"error_log {state / 'error.log'} warn;\nevents {{ worker_connections 4096; }}\n"
-        "http {\n    include /etc/nginx/mime.types;\n    types { video/iso.segment m4s; "
-        "application/vnd.apple.mpegurl m3u8; }\n    sendfile on;\n    tcp_nopush on;\n"
-        f"    keepalive_requests 100000;\n    access_log off;\n{temps}"
-        f"    server {{\n        listen 127.0.0.1:{port};\n"
-        f"        location /cdn/ {{ alias {media}/; }}\n    }}\n}}\n"
-    )
-
-
-def plain_cache_config(port: int, origin: str, state: Path) -> str:
-    """Plain nginx as a caching proxy of the same origin: the anchor of the edge's cached
-    path (what nginx's proxy_cache itself costs, before anything of ours)."""
+def _plain_nginx(port: int, state: Path, http: str, location: str) -> str:
+    """A stock nginx, one worker: `http` lines, then one server with one `/cdn/` location."""
     user = "user root;\n" if os.geteuid() == 0 else ""
     temps = "".join(f"    {n}_temp_path {state / n};\n" for n in ("client_body", "proxy"))
     return (
         f"{user}worker_processes 1;\npid {state / 'nginx.pid'};\n"
         f"error_log {state / 'error.log'} warn;\nevents {{ worker_connections 4096; }}\n"
         "http {\n    sendfile on;\n    tcp_nopush on;\n"
-        f"    keepalive_requests 100000;\n    access_log off;\n{temps}"
+        f"    keepalive_requests 100000;\n    access_log off;\n{temps}{http}"
+        f"    server {{\n        listen 127.0.0.1:{port};\n"
+        f"        location /cdn/ {{ {location} }}\n    }}\n}}\n"
+    )
+
+
+def plain_nginx_config(port: int, media: Path, state: Path) -> str:
+    types = (
+        "    include /etc/nginx/mime.types;\n    types { video/iso.segment m4s; "
+        "application/vnd.apple.mpegurl m3u8; }\n"
+    )
+    return _plain_nginx(port, state, types, f"alias {media}/;")
+
+
+def plain_cache_config(port: int, origin: str, state: Path) -> str:
+    """Plain nginx as a caching proxy of the same origin: the anchor of the edge's cached
+    path (what nginx's proxy_cache itself costs, before anything of ours)."""
+    http = (
         f"    proxy_cache_path {state / 'cache'} levels=1:2 keys_zone=plain:64m "
         "use_temp_path=off;\n"
         f"    upstream origin {{ server {origin}; keepalive 32; }}\n"
-        f"    server {{\n        listen 127.0.0.1:{port};\n"
-        "        location /cdn/ { proxy_pass http://origin; proxy_http_version 1.1; "
-        'proxy_set_header Connection ""; proxy_cache plain; proxy_cache_valid 200 1h; }\n'
-        "    }\n}\n"
     )
+    location = (
+        'proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; '
+        "proxy_cache plain; proxy_cache_valid 200 1h;"
+    )
+    return _plain_nginx(port, state, http, location)
 
 
 def edge_config(port: int, origin: DiskOrigin | S3Origin, gate: Path, state: Path) -> str:
