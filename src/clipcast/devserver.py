@@ -25,6 +25,15 @@ def free_port() -> int:
 @contextmanager
 def running_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """Start `clipcast serve` (it migrates itself); yield its base URL; stop it by its pid."""
+    with running_server_process(data_dir, env) as (url, _pid):
+        yield url
+
+
+@contextmanager
+def running_server_process(
+    data_dir: Path, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, int]]:
+    """`running_server`, also yielding the server's pid (benchmarks read its CPU time)."""
     port = free_port()
     exe = shutil.which("clipcast", path=str(Path(sys.executable).parent)) or "clipcast"
     log = (data_dir.parent / f"server-{port}.log").open("wb")
@@ -43,7 +52,7 @@ def running_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterato
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, proc, data_dir.parent / f"server-{port}.log")
-        yield url
+        yield url, proc.pid
     finally:
         proc.terminate()
         try:
