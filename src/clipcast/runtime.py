@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import socket
 import time
@@ -139,9 +138,10 @@ async def run_roles(
 ) -> None:
     """Run the roles until `stop` is set; then stop taking work, give back what is in hand.
 
-    A role whose loop dies is logged with its traceback. With `fatal` (a worker process) it
-    also stops the others and raises RoleFailed, so the process exits non-zero and its
-    supervisor restarts it; inside an API process the API and the other roles go on."""
+    A role whose loop dies is logged with its traceback at once. With `fatal` (a worker
+    process) it also stops the others, and RoleFailed, raised once all are stopped, makes the
+    process exit non-zero so its supervisor restarts it; inside an API process the API and the
+    other roles go on."""
     tasks: list[asyncio.Task[None]] = []
     if Role.RELAY in roles:
         from clipcast.events.pruning import run_pruner
@@ -179,9 +179,6 @@ async def run_roles(
         await stop.wait()
     finally:
         await _shutdown(subs, tasks)
-    failed = [t for t in tasks if t.done() and not t.cancelled() and t.exception() is not None]
-    if failed and fatal:
-        raise RoleFailed(f"{len(failed)} role task(s) failed; see the log above")
 
 
 class RoleFailed(RuntimeError):
@@ -262,9 +259,11 @@ async def _shutdown(subs: list[Subscription], tasks: list[asyncio.Task[None]]) -
     # finished: a long encode would outlast any sensible stop timeout.
     for task in tasks:
         task.cancel()
-    for task in tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    # Every task is awaited, a failed one too (its traceback was logged when it ended).
+    ended = await asyncio.gather(*tasks, return_exceptions=True)
+    failed = [e for e in ended if isinstance(e, Exception)]
+    if failed:
+        raise RoleFailed(f"{len(failed)} role task(s) failed; see the log above")
 
 
 def install_signal_handlers(stop: asyncio.Event) -> None:
